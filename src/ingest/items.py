@@ -1,0 +1,213 @@
+"""Values that cross stage boundaries: frozen, slotted, comparable with ``==``.
+
+Fetch produces :class:`FetchResult`; parse turns bytes into :class:`Article` (or
+:class:`NotAnArticle`) and :class:`AdsTxt`; dedupe assigns each :class:`Section` a
+:class:`SectionMatch` naming its :class:`CanonicalSection`; store reads back
+:class:`StoredArticle` and :class:`DuplicateGroup`. ORM objects never leave ``ingest.store``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AdsTxt",
+    "AdsTxtIssue",
+    "AdsTxtRecord",
+    "AdsTxtVariable",
+    "Article",
+    "CanonicalSection",
+    "DuplicateGroup",
+    "DuplicateOccurrence",
+    "FetchResult",
+    "ListBlock",
+    "NotAnArticle",
+    "Section",
+    "SectionMatch",
+    "StoredArticle",
+    "StoredSection",
+]
+
+from dataclasses import dataclass
+from datetime import datetime  # noqa: TC003  (dataclass fields are resolved at runtime by tools)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One HTTP fetch that produced an answer worth keeping (2xx body or 304 Not Modified)."""
+
+    url: str
+    """The URL asked for."""
+    final_url: str
+    """The URL after redirects."""
+    status: int
+    content: bytes
+    """The decoded body (empty for 304)."""
+    content_type: str
+    """The media type without parameters, lower-cased (``text/html``)."""
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime
+
+    @property
+    def is_not_modified(self) -> bool:
+        """True when the server answered 304 to our conditional request."""
+        return self.status == 304  # noqa: PLR2004
+
+
+@dataclass(frozen=True, slots=True)
+class ListBlock:
+    """A ``<ul>`` or ``<ol>`` in an article: its items in order."""
+
+    ordered: bool
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and what follows it up to the next heading.
+
+    ``level`` is 1-6 from the heading tag (or the outline); level 0 with an empty heading holds
+    the text before the first heading.
+    """
+
+    heading: str
+    level: int
+    paragraphs: tuple[str, ...] = ()
+    lists: tuple[ListBlock, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The section's body as one string: paragraphs, then list items, one per line."""
+        lines = list(self.paragraphs)
+        for block in self.lists:
+            lines.extend(block.items)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The content of one article page, without page chrome."""
+
+    url: str
+    title: str
+    description: str | None = None
+    language: str | None = None
+    sections: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NotAnArticle:
+    """A page that parsed but is not an article (a listing, an index, an empty page)."""
+
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdsTxtRecord:
+    """A data record of an ads.txt file (IAB ads.txt 1.1, section 3.2)."""
+
+    line: int
+    domain: str
+    """The advertising system's domain, lower-cased."""
+    account_id: str
+    relationship: str
+    """``DIRECT`` or ``RESELLER``, upper-cased."""
+    certification_id: str | None = None
+    extension: str | None = None
+    """Anything after ``;`` on the line, kept verbatim."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdsTxtVariable:
+    """A ``NAME=value`` line; the name is upper-cased."""
+
+    line: int
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdsTxtIssue:
+    """A line that is neither a comment, a record nor a variable, kept with why."""
+
+    line: int
+    raw: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdsTxt:
+    """A parsed ads.txt file: every non-comment line is in exactly one of the three tuples."""
+
+    records: tuple[AdsTxtRecord, ...] = ()
+    variables: tuple[AdsTxtVariable, ...] = ()
+    issues: tuple[AdsTxtIssue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalSection:
+    """The one stored copy a group of repeated sections points to.
+
+    ``fingerprint`` is its natural key within a site (a hash of the normalised heading and
+    text of the occurrence that founded the group), so re-runs and overlapping runs converge.
+    """
+
+    fingerprint: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionMatch:
+    """Why a section points at its canonical section.
+
+    ``rule`` is ``new`` (it founded the group), ``exact`` (same normalised text), ``near`` (near-
+    identical text under any heading) or ``heading`` (same heading and overlapping text).
+    """
+
+    canonical: CanonicalSection
+    similarity: float
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSection:
+    """A section as read back from the database, with the id of its canonical section."""
+
+    section: Section
+    canonical_id: int
+    similarity: float
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article as read back from the database."""
+
+    site: str
+    url: str
+    title: str
+    description: str | None
+    language: str | None
+    sections: tuple[StoredSection, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateOccurrence:
+    """One place a canonical section occurs: article URL and section position."""
+
+    url: str
+    position: int
+    heading: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """A canonical section that more than one section points to."""
+
+    canonical_id: int
+    site: str
+    heading: str
+    occurrences: tuple[DuplicateOccurrence, ...]
