@@ -1,0 +1,340 @@
+"""What is not article content: page chrome as named rules, and the pass that removes it.
+
+Rules are generic (no site's selectors): tags, ARIA roles, hidden markers, class/id token
+patterns, short "label" paragraphs and link-heavy blocks. Class and id values are split into
+tokens (whitespace), tokens into parts (``-``, ``_`` and camelCase), and a pattern matches whole
+parts only, so ``ad`` catches ``ad-slot`` and ``post-ad`` but never ``read``, ``head`` or
+``shadow``. A class/id rule never removes a block holding most of the content's text, so a
+content wrapper with a stray ``has-sidebar`` class survives.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CHROME_CLASS_RULES",
+    "CHROME_ROLES",
+    "CHROME_TAGS",
+    "LABEL_TEXTS",
+    "NON_CONTENT_TAGS",
+    "chrome_reason",
+    "is_label_text",
+    "link_density",
+    "listing_reason",
+    "remove_chrome",
+    "remove_non_content",
+]
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from ingest.parse.text import normalize_whitespace
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
+
+# Never text: code, styling, embedded documents, form controls and ad slots (`<ins>` is what
+# AdSense and most ad servers inject). Removed from the whole page before looking for content.
+NON_CONTENT_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "svg",
+        "math",
+        "form",
+        "button",
+        "input",
+        "select",
+        "textarea",
+        "label",
+        "ins",
+        "dialog",
+        "link",
+        "meta",
+    }
+)
+
+# Page structure that is chrome wherever it appears: menus, side columns, page footers.
+# (`header` is handled apart: an article's own header holds its h1.)
+CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
+
+# ARIA landmark roles of page chrome: menus, side columns, site footer and header, search.
+CHROME_ROLES = frozenset(
+    {"navigation", "complementary", "contentinfo", "banner", "search", "menu", "menubar"}
+)
+
+# One word of a class or id, as a whole part (between - / _ / camelCase boundaries).
+_PART_START = r"(?:^|[-_])"
+_PART_END = r"(?:$|[-_])"
+
+
+def _parts(*words: str) -> re.Pattern[str]:
+    return re.compile(_PART_START + "(?:" + "|".join(words) + ")" + _PART_END)
+
+
+CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Ad slots and sponsored blocks: ad-slot, post-ad, ads, advert, advertisement, adsbygoogle.
+    ("ad", _parts(r"ads?", r"advert\w*", r"adsense", r"adsbygoogle", r"ad(?:slot|unit|box)s?")),
+    ("sponsor", _parts(r"sponsor\w*", r"promoted", r"partner(?:s|ship)?")),
+    # Promotions and calls to action inside articles ("Get certified!" boxes, banners).
+    ("promo", _parts(r"promo\w*", r"cta", r"banners?", r"callout-cta", r"upsell")),
+    # Share buttons and social links (Jetpack's sharedaddy, addtoany, sharethis).
+    ("share", _parts(r"share\w*", r"sharing", r"social\w*", r"addtoany", r"a2a")),
+    # "Related posts" / "You may also like" blocks (jp-relatedposts, yarpp).
+    ("related", _parts(r"related\w*", r"yarpp\w*", r"more-stories", r"recommend\w*")),
+    # Comment threads and reply forms; `comments-count` in a byline goes with the meta rule.
+    # Whole tokens, so `comments-count` or `comments-link` in a byline does not match here.
+    (
+        "comment",
+        re.compile(
+            r"^(?:\w+[-_])?(?:comments?|comment-?list|comments?-(?:area|section|wrap\w*)"
+            r"|comment-respond|respond|disqus\w*)$"
+        ),
+    ),
+    # Newsletter and subscription boxes, opt-in forms.
+    ("newsletter", _parts(r"newsletter\w*", r"subscribe\w*", r"subscription", r"signup", r"optin")),
+    ("newsletter", _parts(r"mc4wp\w*", r"mailchimp\w*")),
+    # Widgets and side columns.
+    ("sidebar", _parts(r"widgets?", r"widget-area", r"sidebar\w*")),
+    ("breadcrumb", _parts(r"breadcrumbs?\w*", r"crumbs?")),
+    # Language switchers: WPML, Polylang, TranslatePress ("en_USEnglish").
+    ("language", _parts(r"lang", r"langs", r"language\w*", r"wpml\w*", r"polylang", r"pll")),
+    ("language", _parts(r"trp", r"gtranslate", r"locale-switch\w*")),
+    ("cookie", _parts(r"cookies?\w*", r"consent\w*", r"gdpr")),
+    # The author box under an article.
+    ("author", _parts(r"author-?(?:box|bio|info|card|profile|details)", r"about-author", r"bio")),
+    # Post meta: byline, date, reading time, comment counts.
+    ("meta", _parts(r"meta", r"postmeta", r"byline", r"posted-on", r"dateline")),
+    # Tag and category link lists (whole tokens: WordPress puts `tag-x` on the article itself).
+    ("tags", re.compile(r"^(?:\w+[-_])?(?:tags|tag-?links|tags-links|cat-links|categories)$")),
+    ("tags", re.compile(r"^tag-?cloud$")),
+    ("pagination", _parts(r"pagination", r"pager", r"page-numbers", r"paging", r"nav-links")),
+    ("navigation", _parts(r"nav", r"navbar", r"navigation", r"menu\w*", r"post-navigation")),
+    # Tables of contents generated by plugins (ez-toc, lwptoc).
+    ("toc", _parts(r"toc", r"table-of-contents", r"ez-toc\w*", r"lwptoc\w*")),
+    # Text for screen readers only ("Skip to content", "Opens in a new window").
+    ("hidden", re.compile(r"^(?:hidden|sr-only|screen-reader-text|visually-hidden)$")),
+    ("print", _parts(r"print-only", r"no-print")),
+)
+
+# Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
+LABEL_TEXTS = frozenset(
+    {
+        "ad",
+        "ads",
+        "advertisement",
+        "advertisements",
+        "sponsored",
+        "sponsored content",
+        "sponsored post",
+        "promoted",
+        "promoted content",
+        "paid content",
+        "partner content",
+        "continue reading below",
+        "story continues below",
+        "story continues below advertisement",
+        "article continues below",
+        "scroll to continue with content",
+        "share this",
+        "share this article",
+        "related",
+        "related posts",
+        "related articles",
+    }
+)
+
+# Blocks whose text is mostly link text (menus, link lists) are chrome when they hold this many
+# links and at least this share of their text is inside links.
+_LINK_HEAVY_MIN_LINKS = 3
+_LINK_HEAVY_DENSITY = 0.6
+_LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span"})
+# A class/id rule spares a block holding at least this share of the content's text.
+_PROTECTED_SHARE = 0.5
+# A listing: at least this many cards (<article> elements or teaser headings linking to other
+# pages of the site), no <article> holding this share of all their text, and less text
+# outside the cards than the largest card or this many characters.
+_MIN_CARDS = 3
+_DOMINANT_CARD_SHARE = 0.6
+_MIN_ARTICLE_CHARS = 500
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _tokens(node: LexborNode) -> list[str]:
+    attrs = node.attributes
+    raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    return [_CAMEL.sub("-", token).lower() for token in raw.split()]
+
+
+def is_hidden(node: LexborNode) -> bool:
+    """True for ``hidden``, ``aria-hidden="true"`` and inline ``display:none`` elements."""
+    attrs = node.attributes
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    return bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
+
+
+def chrome_reason(node: LexborNode) -> str | None:
+    """The name of the tag, role or class/id rule that marks ``node`` as chrome, else None."""
+    tag = node.tag or ""
+    if tag in NON_CONTENT_TAGS or tag in CHROME_TAGS:
+        return tag
+    role = (node.attributes.get("role") or "").strip().lower()
+    if role in CHROME_ROLES:
+        return f"role={role}"
+    checks = (
+        (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
+        (is_hidden(node), "hidden"),
+        (tag == "a" and "hreflang" in node.attributes, "language"),
+    )
+    for matched, name in checks:
+        if matched:
+            return name
+    for token in _tokens(node):
+        for name, pattern in CHROME_CLASS_RULES:
+            if pattern.search(token):
+                return name
+    return None
+
+
+def is_label_text(text: str) -> bool:
+    """True when a paragraph is only a chrome label such as "Advertisement" or "Sponsored"."""
+    key = " ".join(re.findall(r"\w+", text.casefold()))
+    return key in LABEL_TEXTS
+
+
+def _text_len(node: LexborNode) -> int:
+    return len(normalize_whitespace(node.text(deep=True, separator="")))
+
+
+def link_density(node: LexborNode) -> float:
+    """Share of ``node``'s text that sits inside links (0.0 for a node without text)."""
+    total = _text_len(node)
+    if total == 0:
+        return 0.0
+    linked = sum(_text_len(a) for a in node.css("a"))
+    return min(linked / total, 1.0)
+
+
+def _children(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if child.is_element_node]
+
+
+def remove_non_content(root: LexborNode) -> None:
+    """Remove the tags that never hold text (scripts, forms, embeds, ad slots) under ``root``."""
+    doomed: list[LexborNode] = []
+    stack = _children(root)
+    while stack:
+        node = stack.pop()
+        if (node.tag or "") in NON_CONTENT_TAGS:
+            doomed.append(node)
+        else:
+            stack.extend(_children(node))
+    for node in doomed:
+        node.decompose()
+
+
+def _is_link_heavy(node: LexborNode) -> bool:
+    if (node.tag or "") not in _LINK_HEAVY_TAGS:
+        return False
+    return len(node.css("a")) >= _LINK_HEAVY_MIN_LINKS and link_density(node) >= _LINK_HEAVY_DENSITY
+
+
+def remove_chrome(root: LexborNode) -> list[str]:
+    """Remove chrome below ``root`` (never ``root`` itself); return the rule names that fired.
+
+    Tag, role, hidden and class/id rules apply to every element; a class/id match on a block
+    holding at least half of ``root``'s text is ignored. Link-heavy blocks go too.
+    """
+    total = max(_text_len(root), 1)
+    doomed: list[LexborNode] = []
+    fired: list[str] = []
+    stack = _children(root)
+    while stack:
+        node = stack.pop()
+        reason = chrome_reason(node)
+        if reason in CHROME_TAGS or reason in NON_CONTENT_TAGS:
+            pass
+        elif reason is not None and _text_len(node) / total >= _PROTECTED_SHARE:
+            reason = None
+        if reason is None and _is_link_heavy(node):
+            reason = "link-heavy"
+        if reason is None:
+            stack.extend(_children(node))
+        else:
+            doomed.append(node)
+            fired.append(reason)
+    for node in doomed:
+        node.decompose()
+    return fired
+
+
+def _norm_text(node: LexborNode) -> str:
+    return normalize_whitespace(node.text(deep=True, separator=" "))
+
+
+def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """Drop nodes nested in another node of the list."""
+    ids = {node.mem_id for node in nodes}
+    out = []
+    for node in nodes:
+        parent = node.parent
+        while parent is not None and parent.mem_id not in ids:
+            parent = parent.parent
+        if parent is None:
+            out.append(node)
+    return out
+
+
+def _is_inside(node: LexborNode, ancestor: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.mem_id != ancestor.mem_id:
+        parent = parent.parent
+    return parent is not None
+
+
+def _teaser_headings(content: LexborNode, url: str) -> list[LexborNode]:
+    """Headings whose whole text is one link to another page of the same site."""
+    host = urlsplit(url).netloc
+    teasers = []
+    for heading in content.css("h1, h2, h3, h4"):
+        links = [
+            a
+            for a in heading.css("a[href]")
+            if not (href := a.attributes.get("href") or "#").startswith("#")
+            and urlsplit(urljoin(url, href)).netloc == host
+        ]
+        if len(links) == 1 and _norm_text(links[0]) == _norm_text(heading):
+            teasers.append(heading)
+    return teasers
+
+
+def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | None:
+    """Why the page looks like a listing (post cards and little else), or None.
+
+    Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
+    when it has at least three, and the content holds little text outside them.
+    """
+    articles = [node for node in _outermost(body.css("article")) if _text_len(node)]
+    teasers = _teaser_headings(content, url)
+    sizes = [_text_len(node) for node in articles]
+    if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
+        reason = f"listing page: {len(articles)} article cards"
+    elif len(teasers) >= _MIN_CARDS:
+        reason = f"listing page: {len(teasers)} headings link to other pages"
+    else:
+        return None
+    cards = _outermost([*articles, *(h.parent or h for h in teasers)])
+    if any(card.mem_id == content.mem_id or _is_inside(content, card) for card in cards):
+        return reason
+    inside = [card for card in cards if _is_inside(card, content)]
+    rest = _text_len(content) - sum(_text_len(card) for card in inside)
+    largest = max(_text_len(card) for card in cards)
+    return reason if rest < max(largest, _MIN_ARTICLE_CHARS) else None

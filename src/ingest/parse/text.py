@@ -1,0 +1,210 @@
+"""Text normalisation shared by the parsers: decoding, whitespace, quotes, titles, languages.
+
+Everything here is a pure function on ``str`` (or ``bytes`` for :func:`decode_document`) that
+never raises on odd input. Typographic quotes are content and are kept; only a *stray* quote
+left at either end of a title (one with no partner) is dropped.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "clean_title",
+    "decode_document",
+    "normalize_language",
+    "normalize_whitespace",
+    "strip_site_name",
+    "strip_unmatched_quotes",
+    "titles_agree",
+]
+
+import codecs
+import re
+import unicodedata
+
+_WHITESPACE = re.compile(r"\s+")
+# Characters that render as nothing: zero-width space, word joiner, BOM, soft hyphen.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+
+_DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u300c\u300d')
+_SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2039\u203a")
+
+# Separators sites put between an article title and their own name in <title>.
+_TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ", " \u00bb ", " / ")
+# A trailing <title> part longer than this many words is not taken for a site name.
+_MAX_SITE_NAME_WORDS = 4
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE
+)
+# How far into a document the <meta charset> is looked for (the HTML spec says 1024 bytes;
+# real pages put long <head>s first, so look further).
+_META_SNIFF_BYTES = 4096
+# WHATWG Encoding: labels a browser decodes as something else.
+_ENCODING_ALIASES = {
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "utf-16": "utf-8",  # a <meta> claiming UTF-16 in an ASCII-readable head is wrong
+    "utf-16le": "utf-8",
+    "utf-16be": "utf-8",
+}
+
+_LANGUAGE_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+
+
+def normalize_whitespace(text: str) -> str:
+    """NFC-normalise, drop invisible characters, collapse any whitespace (NBSP too) to a space."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _is_apostrophe(text: str, index: int) -> bool:
+    """True when the single quote at ``index`` sits between two letters (an apostrophe)."""
+    return 0 < index < len(text) - 1 and text[index - 1].isalnum() and text[index + 1].isalnum()
+
+
+def _quote_count(text: str, family: frozenset[str]) -> int:
+    return sum(1 for i, ch in enumerate(text) if ch in family and not _is_apostrophe(text, i))
+
+
+def strip_unmatched_quotes(text: str) -> str:
+    """Drop a quote at either end of ``text`` that has no partner; balanced quotes stay."""
+    text = text.strip()
+    for family in (_DOUBLE_QUOTES, _SINGLE_QUOTES):
+        if _quote_count(text, family) % 2 == 0:
+            continue
+        if text[:1] in family:
+            text = text[1:].strip()
+        elif text[-1:] in family:
+            text = text[:-1].strip()
+    return text
+
+
+def _fold(text: str) -> str:
+    """A comparison key: case-folded words only."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
+    """Remove a ``" | Site"``/``" - Site"`` suffix (or ``"Site | "`` prefix) from a page title.
+
+    A named site (``og:site_name``) is removed wherever it sits at either end. Without a name,
+    the last separated part is dropped when it is short (at most four words) and what stays
+    has at least two words: ``"How it works - Acme Blog"`` becomes ``"How it works"``.
+    """
+    folded_names = {_fold(name) for name in site_names if _fold(name)}
+    for sep in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if found and _fold(tail) in folded_names and head.strip():
+            return strip_site_name(head.strip(), site_names)
+        head, found, tail = title.partition(sep)
+        if found and _fold(head) in folded_names and tail.strip():
+            return strip_site_name(tail.strip(), site_names)
+    if _fold(title) in folded_names:
+        return title
+    for sep in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if (
+            found and len(tail.split()) <= _MAX_SITE_NAME_WORDS and len(head.split()) >= 2  # noqa: PLR2004  (one word is too little to be a title)
+        ):
+            return head.strip()
+    return title
+
+
+def clean_title(raw: str, site_names: tuple[str, ...] = (), *, strip_suffix: bool = True) -> str:
+    """Whitespace-normalise a title, drop a site-name suffix and stray end quotes."""
+    title = normalize_whitespace(raw)
+    if strip_suffix:
+        title = strip_site_name(title, site_names)
+    return strip_unmatched_quotes(title)
+
+
+def titles_agree(first: str, second: str) -> bool:
+    """True when two titles are the same words, or one starts with the other."""
+    a, b = _fold(first), _fold(second)
+    return bool(a and b) and (a == b or a.startswith(b) or b.startswith(a))
+
+
+def normalize_language(value: str | None) -> str | None:
+    """Normalise a language tag to BCP-47 casing (``en_us`` → ``en-US``); None when not a tag."""
+    if not value:
+        return None
+    first = value.split(",")[0].split(";")[0].strip().replace("_", "-")
+    parts = [part for part in first.split("-") if part]
+    if not parts or not all(_LANGUAGE_SUBTAG.match(part) for part in parts):
+        return None
+    primary = parts[0]
+    if not primary.isalpha() or not (2 <= len(primary) <= 8):  # noqa: PLR2004  (BCP-47 sizes)
+        return None
+    out = [primary.lower()]
+    for part in parts[1:]:
+        if (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):  # noqa: PLR2004
+            out.append(part.upper())  # region
+        elif len(part) == 4 and part.isalpha():  # noqa: PLR2004
+            out.append(part.title())  # script
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def _codec(label: str | None) -> str | None:
+    """The Python codec for an encoding label, or None when Python does not know it."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _ENCODING_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _is_utf8(content: bytes) -> bool:
+    """True when ``content`` has non-ASCII bytes and all of it is valid UTF-8.
+
+    Text in a legacy encoding almost never happens to be valid UTF-8, so this beats a stale
+    ``<meta charset>`` (but not an explicit ``charset`` argument or a BOM).
+    """
+    if content.isascii():
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_document(content: bytes | str, charset: str | None = None) -> str:
+    """Decode an HTML body: ``charset`` argument, then BOM, then ``<meta>``, then UTF-8.
+
+    A ``<meta>`` naming a legacy encoding loses to UTF-8 when the bytes are valid UTF-8.
+
+    Undecodable bytes become U+FFFD; this never raises.
+    """
+    if isinstance(content, str):
+        return content
+    codec = _codec(charset)
+    if codec is None:
+        for bom, name in _BOMS:
+            if content.startswith(bom):
+                return content[len(bom) :].decode(name, errors="replace")
+        match = _META_CHARSET.search(content[:_META_SNIFF_BYTES])
+        codec = _codec(match.group(1).decode("ascii", errors="replace")) if match else None
+        if codec is not None and codec != "utf-8" and _is_utf8(content):
+            codec = "utf-8"  # a stale <meta> left in a page saved as UTF-8
+    try:
+        text = content.decode(codec or "utf-8", errors="replace")
+    except (LookupError, ValueError):
+        text = content.decode("utf-8", errors="replace")
+    return text.removeprefix("\ufeff")

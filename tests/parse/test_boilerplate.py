@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ingest.parse.boilerplate import (
+    chrome_reason,
+    is_label_text,
+    link_density,
+    listing_reason,
+    remove_chrome,
+)
+
+
+def _node(html: str) -> LexborNode:
+    node = LexborHTMLParser(f"<body>{html}</body>").css_first("body > *")
+    assert node is not None
+    return node
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ('<div class="ad-slot">x</div>', "ad"),
+        ('<div class="post-ad">x</div>', "ad"),
+        ('<div id="adContainer">x</div>', "ad"),
+        ('<div class="sponsored-links">x</div>', "sponsor"),
+        ('<div class="wp-block-group promo-box">x</div>', "promo"),
+        ('<div class="sharedaddy sd-sharing-enabled">x</div>', "share"),
+        ('<section class="related-posts">x</section>', "related"),
+        ('<div id="comments" class="comments-area">x</div>', "comment"),
+        ('<div class="mc4wp-form">x</div>', "newsletter"),
+        ('<section class="widget widget_text">x</section>', "sidebar"),
+        ('<div class="breadcrumbs">x</div>', "breadcrumb"),
+        ('<div class="wpml-ls language-switcher">x</div>', "language"),
+        ('<div class="cookie-notice">x</div>', "cookie"),
+        ('<div class="author-box">x</div>', "author"),
+        ('<div class="entry-meta">x</div>', "meta"),
+        ('<span class="tags-links">x</span>', "tags"),
+        ('<div class="pagination">x</div>', "pagination"),
+        ('<div id="ez-toc-container">x</div>', "toc"),
+        ('<span class="screen-reader-text">x</span>', "hidden"),
+        ('<div role="navigation">x</div>', "role=navigation"),
+        ('<div aria-hidden="true">x</div>', "hidden"),
+        ('<div style="display: none">x</div>', "hidden"),
+        ('<a hreflang="fr" href="/fr/">Français</a>', "language"),
+        ("<nav>x</nav>", "nav"),
+        ("<header><p>site</p></header>", "header"),
+    ],
+)
+def test_chrome_is_recognised_by_named_rule(html: str, reason: str) -> None:
+    """Each family of chrome is caught by its tag, role, hidden marker or class/id rule."""
+    assert chrome_reason(_node(html)) == reason
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<div class="read-more-content">x</div>',
+        '<div class="entry-header">x</div>',
+        '<div class="shadow head">x</div>',
+        '<span class="comments-count">3</span>',
+        '<article class="post hentry category-skin-concerns tag-microneedling">x</article>',
+        '<div class="entry-content">x</div>',
+        '<div class="address">x</div>',
+        "<header><h1>Title</h1></header>",
+        "<p>Plain</p>",
+    ],
+)
+def test_loose_matches_are_not_chrome(html: str) -> None:
+    """Parts must match whole: "ad" is not in "read"/"head"/"shadow"; an article header stays."""
+    assert chrome_reason(_node(html)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Advertisement", True),
+        ("  ADVERTISEMENT ", True),
+        ("Sponsored", True),
+        ("Story continues below advertisement", True),
+        ("Advertisement revenue fell by a third last year.", False),
+        ("Sponsored by nobody, this study was independent.", False),
+    ],
+)
+def test_label_paragraphs(text: str, expected: bool) -> None:
+    """Only a paragraph that is nothing but a chrome label counts as one."""
+    assert is_label_text(text) is expected
+
+
+def test_link_density_is_linked_share_of_text() -> None:
+    """Half the characters inside links gives 0.5; an empty node gives 0."""
+    assert link_density(_node("<p>abcd<a href='/'>efgh</a></p>")) == pytest.approx(0.5)
+    assert link_density(_node("<p></p>")) == 0.0
+
+
+def test_remove_chrome_drops_blocks_but_spares_the_bulk_of_content() -> None:
+    """A promo box goes; a wrapper with a chrome-looking class holding most text stays."""
+    body = "Long body text about collagen induction therapy and skin healing. " * 5
+    root = _node(
+        f'<div><div class="inner has-sidebar"><p>{body}</p>'
+        '<div class="promo-box"><p>Enroll now</p></div>'
+        '<ul><li><a href="/a">A</a></li><li><a href="/b">B</a></li><li><a href="/c">C</a></li></ul>'
+        "</div></div>"
+    )
+    fired = remove_chrome(root)
+    text = root.text()
+    assert "collagen induction" in text
+    assert "Enroll now" not in text
+    assert "promo" in fired
+    assert "link-heavy" in fired
+
+
+def test_listing_needs_cards_and_little_else() -> None:
+    """Three teaser cards alone make a listing; the same cards under a long article do not."""
+    cards = "".join(
+        f'<article><h2><a href="/p{i}/">Post {i}</a></h2><p>Excerpt {i} text.</p></article>'
+        for i in range(3)
+    )
+    article = "<p>" + "Real article text goes on and on. " * 40 + "</p>"
+    reasons = []
+    for html in (cards, article + cards):
+        tree = LexborHTMLParser(f"<body><main>{html}</main></body>")
+        body, main = tree.body, tree.css_first("main")
+        assert body is not None
+        assert main is not None
+        reasons.append(listing_reason(body, main, "http://h/"))
+    assert reasons == ["listing page: 3 article cards", None]

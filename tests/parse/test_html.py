@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.items import Article, ListBlock, NotAnArticle, Section
+from ingest.parse.html import parse_article, parse_page
+
+ROOT = Path(__file__).resolve().parents[2]
+SKINCARE = ROOT / "fixtures" / "skincare"
+GOLDENS = sorted(
+    path
+    for path in (SKINCARE / "expected").glob("*.json")
+    if "is_article" in json.loads(path.read_text(encoding="utf-8"))
+)
+CORPORA = Path(os.environ.get("INGEST_CORPORA", ROOT.parent / "shared" / "corpora"))
+URL = "http://127.0.0.1:8765/post/"
+FILLER = "Microneedling stimulates collagen and elastin in the treated skin. " * 4
+
+
+def _page_for(url: str) -> Path:
+    path = urlsplit(url).path.strip("/")
+    return SKINCARE / "site" / path / "index.html" if path else SKINCARE / "site" / "index.html"
+
+
+def _as_golden(article: Article) -> dict[str, object]:
+    return {
+        "url": article.url,
+        "title": article.title,
+        "description": article.description,
+        "language": article.language,
+        "sections": [
+            {
+                "heading": s.heading,
+                "level": s.level,
+                "paragraphs": list(s.paragraphs),
+                "lists": [{"ordered": b.ordered, "items": list(b.items)} for b in s.lists],
+            }
+            for s in article.sections
+        ],
+    }
+
+
+def _all_text(article: Article) -> str:
+    return "\n".join([article.title, *(f"{s.heading}\n{s.text}" for s in article.sections)])
+
+
+def test_goldens_exist() -> None:
+    """The skincare fixture site has golden pages, so the parametrized case below runs."""
+    assert len(GOLDENS) >= 4
+
+
+@pytest.mark.parametrize("golden", GOLDENS, ids=lambda p: p.stem)
+def test_golden_page(golden: Path) -> None:
+    """Each fixture page extracts exactly as its golden file; chrome strings never show up."""
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    content = _page_for(expected["url"]).read_bytes()
+    result = parse_page(content, expected["url"])
+    if not expected["is_article"]:
+        assert isinstance(result, NotAnArticle)
+        assert result.url == expected["url"]
+        return
+    assert isinstance(result, Article)
+    assert _as_golden(result) == expected["extract"]
+    assert parse_article(content, expected["url"]) == result
+    text = _all_text(result)
+    for needle in expected["must_contain"]:
+        assert needle in text
+    for needle in expected["must_not_contain"]:
+        assert needle not in text
+
+
+def _page(body: str, head: str = "") -> str:
+    return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_title_h1_is_not_a_section_and_intro_is_level_zero() -> None:
+    """Text before the first heading is a level-0 section; the title h1 opens no section."""
+    html = _page(
+        f"<article><header><h1>The  Title</h1></header><p>Intro {FILLER}</p>"
+        "<h2>First</h2><p>One.</p><h3>Sub</h3><h2>Second</h2><p>Two.</p></article>"
+    )
+    article = parse_article(html, URL)
+    assert article.title == "The Title"
+    assert [(s.heading, s.level) for s in article.sections] == [
+        ("", 0),
+        ("First", 2),
+        ("Sub", 3),
+        ("Second", 2),
+    ]
+    assert article.sections[0].paragraphs == (f"Intro {FILLER}".strip(),)
+    assert article.sections[2].paragraphs == ()
+
+
+def test_title_prefers_agreeing_h1_over_suffixed_title_tag() -> None:
+    """<title> "X - Site" and an h1 "“X?" give "X?": no suffix, no stray quote."""
+    html = _page(
+        f"<main><h1>\u201cWhy Is It?</h1><p>{FILLER}</p></main>",
+        "<title>Why Is It - Site</title><meta property='og:site_name' content='Site'>",
+    )
+    assert parse_article(html, URL).title == "Why Is It?"
+
+
+def test_title_falls_back_to_metadata_without_h1() -> None:
+    """Without any h1, og:title (site name removed) is the title; JSON-LD headline next."""
+    head = (
+        "<meta property='og:title' content='Real Title | Glow'>"
+        "<meta property='og:site_name' content='Glow'><title>Other</title>"
+    )
+    assert parse_article(_page(f"<p>{FILLER}</p>", head), URL).title == "Real Title"
+    ld = '<script type="application/ld+json">{"@graph":[{"headline":"From LD"}]}</script>'
+    assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "From LD"
+
+
+def test_description_comes_from_meta_and_is_never_invented() -> None:
+    """Meta description, else og:description, else None (not the first paragraph)."""
+    og = "<meta property='og:description' content=' OG  text '>"
+    both = og + "<meta name='description' content='Meta text'>"
+    assert parse_article(_page(f"<p>{FILLER}</p>", both), URL).description == "Meta text"
+    assert parse_article(_page(f"<p>{FILLER}</p>", og), URL).description == "OG text"
+    assert parse_article(_page(f"<p>{FILLER}</p>"), URL).description is None
+
+
+@pytest.mark.parametrize(
+    ("html", "language"),
+    [
+        ('<html lang="en-us"><body><p>x</p></body></html>', "en-US"),
+        ("<html><head><meta property='og:locale' content='fr_FR'></head></html>", "fr-FR"),
+        ("<html><head><meta http-equiv='content-language' content='de'></head></html>", "de"),
+        ("<html><body><p>x</p></body></html>", None),
+    ],
+)
+def test_language_sources_and_casing(html: str, language: str | None) -> None:
+    """<html lang>, then og:locale, then Content-Language; BCP-47 casing; None if absent."""
+    assert parse_article(html, URL).language == language
+
+
+def test_lists_are_flattened_in_order() -> None:
+    """A nested list's items follow their parent item in the outer list block."""
+    html = _page(
+        f"<article><p>{FILLER}</p><ol><li>One <b>bold</b><ul><li>One.a</li><li>One.b</li>"
+        "</ul></li><li>\n Two\u00a0 </li><li></li></ol></article>"
+    )
+    section = parse_article(html, URL).sections[0]
+    assert section.lists == (ListBlock(ordered=True, items=("One bold", "One.a", "One.b", "Two")),)
+
+
+def test_figure_caption_dropped_table_rows_kept_br_splits() -> None:
+    """Figcaptions go; a data table gives a paragraph per row; two <br> split a paragraph."""
+    html = _page(
+        f"<article><p>{FILLER}</p><figure><img src=x><figcaption>Photo: Getty</figcaption>"
+        "</figure><table><caption>Doses</caption><tr><th>Week</th><th>Dose</th></tr>"
+        "<tr><td>1</td><td>low</td></tr></table><div>line one<br>same<br><br>new</div>"
+        "<pre>code   here</pre><blockquote><p>Quoted.</p></blockquote></article>"
+    )
+    paragraphs = parse_article(html, URL).sections[0].paragraphs
+    assert paragraphs[1:] == (
+        "Doses",
+        "Week | Dose",
+        "1 | low",
+        "line one same",
+        "new",
+        "code here",
+        "Quoted.",
+    )
+    assert "Getty" not in _all_text(parse_article(html, URL))
+
+
+def test_chrome_inside_content_is_removed() -> None:
+    """Ad slots, labels, share boxes, promo boxes and the byline never reach the sections."""
+    html = _page(
+        '<article><header class="entry-header"><h1>T</h1><div class="entry-meta">Posted on'
+        f' May 1</div></header><div class="entry-content"><p>{FILLER}</p>'
+        '<div class="ad-slot"><span>Advertisement</span></div><p>Advertisement</p>'
+        '<div class="promo-box"><h3>Certification</h3><p>Enroll</p></div>'
+        '<div class="sharedaddy"><h3>Share this:</h3></div><p class="lead">Read on.</p>'
+        "</div></article>"
+    )
+    article = parse_article(html, URL)
+    assert article.sections == (Section("", 0, (FILLER.strip(), "Read on.")),)
+
+
+def test_content_prefers_article_body_over_page_text() -> None:
+    """Menus, sidebars and footers outside the content block are not extracted."""
+    html = _page(
+        '<nav><a href="/">Home</a></nav><div class="sidebar"><p>Sidebar words here.</p></div>'
+        f'<div itemprop="articleBody"><p>{FILLER}</p></div><footer>All rights reserved</footer>'
+    )
+    assert _all_text(parse_article(html, URL)).strip() == FILLER.strip()
+
+
+def test_content_found_by_density_without_hints() -> None:
+    """With no article markup, the block with the most prose wins over link lists."""
+    links = "".join(f'<a href="/{i}">Link {i}</a> ' for i in range(30))
+    html = _page(f"<div>{links}</div><div><div><p>{FILLER}</p><p>{FILLER}</p></div></div>")
+    article = parse_article(html, URL)
+    assert "Link 3" not in _all_text(article)
+    assert article.sections[0].paragraphs == (FILLER.strip(), FILLER.strip())
+
+
+def test_parse_page_rejects_listings_and_empty_pages() -> None:
+    """Post cards, empty pages and near-empty pages are NotAnArticle; an article is not."""
+    cards = "".join(
+        f'<article><h2><a href="/p{i}/">Post {i}</a></h2><p>{FILLER}</p></article>'
+        for i in range(4)
+    )
+    assert isinstance(parse_page(_page(f"<main>{cards}</main>"), URL), NotAnArticle)
+    assert parse_page(b"", URL) == NotAnArticle(URL, "no body text")
+    assert isinstance(parse_page(_page("<p>Too short.</p>"), URL), NotAnArticle)
+    assert isinstance(parse_page(_page(f"<article><p>{FILLER}</p></article>"), URL), Article)
+
+
+def test_bytes_are_decoded_with_the_declared_charset() -> None:
+    """A windows-1252 page declared in <meta> decodes its accents."""
+    html = _page(f"<p>Caf\xe9 {FILLER}</p>", '<meta charset="windows-1252">').encode("cp1252")
+    assert parse_article(html, URL).sections[0].paragraphs[0].startswith("Café ")
+    utf8 = _page(f"<p>Caf\xe9 {FILLER}</p>").encode()
+    assert parse_article(utf8, URL, charset="utf-8").sections[0].paragraphs[0].startswith("Café")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=2000), st.text(max_size=2000)))
+def test_parsers_never_raise_on_arbitrary_input(content: bytes | str) -> None:
+    """Any bytes or text give an Article, or NotAnArticle from parse_page."""
+    assert isinstance(parse_article(content, URL), Article)
+    assert isinstance(parse_page(content, URL), Article | NotAnArticle)
+
+
+TAGS = st.sampled_from(["div", "p", "ul", "ol", "li", "h1", "h2", "table", "tr", "td", "br"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(TAGS, st.text(max_size=20), st.booleans()), max_size=60))
+def test_parsers_never_raise_on_tag_soup(parts: list[tuple[str, str, bool]]) -> None:
+    """Random unbalanced markup (opening and closing tags in any order) never raises."""
+    html = "".join(f"<{'/' if close else ''}{tag}>{text}" for tag, text, close in parts)
+    assert isinstance(parse_article(html, URL), Article)
+    assert isinstance(parse_page(html, URL), Article | NotAnArticle)
+
+
+def test_deeply_nested_markup_does_not_recurse() -> None:
+    """Thousands of nested elements are walked without hitting Python's recursion limit."""
+    html = "<div>" * 5000 + f"<p>{FILLER}</p>" + "</div>" * 5000
+    assert parse_article(html, URL).sections[0].paragraphs == (FILLER.strip(),)
+
+
+def test_corpus_page_yields_title_and_sections() -> None:
+    """A real third-party article page gives a title and at least one section."""
+    source = CORPORA / "readability-pages" / "lifehacker-working" / "source.html"
+    if not source.is_file():
+        pytest.skip(f"corpora folder absent ({CORPORA}); set INGEST_CORPORA")
+    article = parse_article(source.read_bytes(), "https://lifehacker.com/")
+    assert article.title
+    assert len(article.sections) >= 1
+    assert any(block.items for s in article.sections for block in s.lists)
