@@ -4,7 +4,7 @@
 IngestError
 ├── ConfigError          file, line, key path                               → exit 2
 ├── FetchError           site, url, kind (timeout, connect, http_4xx, …)
-│   ├── HTTPStatusError  + status
+│   ├── HTTPStatusError  + status, retry_after
 │   ├── ResponseTooLarge + limit
 │   └── RobotsDisallowed
 ├── ParseError           site, url, reason
@@ -84,8 +84,12 @@ class FetchError(IngestError):
 class HTTPStatusError(FetchError):
     """The server answered with a status that is not a success (and not 304)."""
 
-    def __init__(self, url: str, status: int, *, site: str | None = None) -> None:
+    def __init__(
+        self, url: str, status: int, *, site: str | None = None, retry_after: float | None = None
+    ) -> None:
         self.status = status
+        self.retry_after = retry_after
+        """Seconds the server asked us to wait (``Retry-After`` on 429/503), when it said."""
         kind = f"http_{status // 100}xx" if status >= 500 else f"http_{status}"  # noqa: PLR2004
         super().__init__(url, kind, f"HTTP {status}", site=site)
 

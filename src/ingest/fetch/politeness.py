@@ -1,0 +1,237 @@
+"""Being a polite client: a per-host limiter and robots.txt, both scoped to one run.
+
+:class:`HostLimiter` caps requests in flight per origin (scheme, host, port) and spaces the starts
+of two requests to the same origin by at least ``delay`` seconds. :class:`RobotsCache` fetches each
+origin's robots.txt once per run (concurrent callers share the fetch), parses it with protego and
+answers for our user agent's product token. Neither keeps anything beyond the run: the pipeline
+creates them and drops them when the run ends.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HostLimiter", "RobotsCache", "origin_of", "robots_token"]
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from ingest.config import FetchConfig, SiteConfig
+from ingest.errors import FetchError, HTTPStatusError
+from ingest.fetch.fetcher import fetch
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable
+
+    import httpx
+
+    from ingest.fetch.guard import Allow
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ROBOTS_ACCEPT = "text/plain,*/*;q=0.5"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of ``url``, lower-cased, with the default port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    return f"{scheme}://{host}:{port}"
+
+
+def _base_url(url: str) -> str:
+    """``scheme://netloc`` as written in ``url`` (for building the robots.txt URL)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def robots_token(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against: ``ingest/0.1 (+…)`` → ``ingest``."""
+    token = user_agent.strip().split("/", 1)[0].split(None, 1)
+    return token[0].lower() if token else "*"
+
+
+@dataclass(slots=True)
+class _HostState:
+    concurrency: int
+    delay: float
+    in_flight: int = 0
+    next_start: float = 0.0
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    spacing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class HostLimiter:
+    """Per-origin concurrency cap and delay between request starts, for one run.
+
+    Origins never configured get ``SiteConfig``'s default concurrency and delay. Configuring an
+    origin twice (two sites on one host) keeps the stricter of the two settings.
+    """
+
+    def __init__(self) -> None:
+        self._hosts: dict[str, _HostState] = {}
+
+    def configure(self, url: str, *, concurrency: int, delay: float) -> None:
+        """Set the limits for the origin of ``url``."""
+        if concurrency < 1 or delay < 0:
+            raise ValueError(f"bad limits: concurrency={concurrency} delay={delay}")
+        key = origin_of(url)
+        state = self._hosts.get(key)
+        if state is None:
+            self._hosts[key] = _HostState(concurrency=concurrency, delay=delay)
+            return
+        state.concurrency = min(state.concurrency, concurrency)
+        state.delay = max(state.delay, delay)
+
+    def _state(self, url: str) -> _HostState:
+        key = origin_of(url)
+        state = self._hosts.get(key)
+        if state is None:
+            fields = SiteConfig.model_fields
+            state = _HostState(
+                concurrency=int(fields["concurrency"].default),
+                delay=float(fields["delay"].default),
+            )
+            self._hosts[key] = state
+        return state
+
+    def slot(self, url: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """``async with limiter.slot(url): …`` holds one of the origin's slots for the request."""
+        return self._slot(self._state(url))
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, state: _HostState) -> AsyncIterator[None]:
+        async with state.changed:
+            await state.changed.wait_for(lambda: state.in_flight < state.concurrency)
+            state.in_flight += 1
+        try:
+            async with state.spacing:
+                loop = asyncio.get_running_loop()
+                wait = state.next_start - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                state.next_start = loop.time() + state.delay
+            yield
+        finally:
+            async with state.changed:
+                state.in_flight -= 1
+                state.changed.notify()
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What one origin's robots.txt said: parsed rules, or allow/deny everything."""
+
+    parser: Protego | None
+    allow_all: bool
+
+    def can_fetch(self, url: str, token: str) -> bool:
+        if self.parser is None:
+            return self.allow_all
+        return self.parser.can_fetch(url, token)
+
+
+class RobotsCache:
+    """robots.txt per origin, fetched once per run and shared by concurrent callers.
+
+    A 2xx is parsed with protego (decoded as UTF-8, BOM stripped); a 4xx allows everything; a
+    5xx, 429, network error, oversize or blocked target disallows everything for this run.
+    robots.txt is fetched through the SSRF guard like any page, so an origin on a private address
+    needs its site's ``allow_private_networks``: pass the run's ``sites=`` (or call
+    :meth:`configure`) before the first question, else that origin is denied for the run.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        config: FetchConfig,
+        *,
+        sites: Iterable[SiteConfig] = (),
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._token = robots_token(config.user_agent)
+        self._rules: dict[str, _Rules] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._allow: dict[str, tuple[Allow, str | None]] = {}
+        for site in sites:
+            self.configure(site.url, allow=site.allow_private_networks, site=site.name)
+
+    def configure(self, url: str, *, allow: Allow = False, site: str | None = None) -> None:
+        """Record the SSRF allowance (and site name for errors and logs) of ``url``'s origin.
+
+        An origin configured twice keeps the first allowance that is not ``False``.
+        """
+        key = origin_of(url)
+        if self._allow.get(key, (False, None))[0] is False:
+            self._allow[key] = (allow, site)
+
+    async def allowed(self, url: str) -> bool:
+        """True when robots.txt lets our user agent fetch ``url``."""
+        rules = await self._get(url)
+        return rules.can_fetch(url, self._token)
+
+    async def sitemaps(self, url: str) -> list[str]:
+        """The ``Sitemap:`` URLs in the robots.txt of ``url``'s origin, in file order."""
+        rules = await self._get(url)
+        return list(rules.parser.sitemaps) if rules.parser is not None else []
+
+    async def crawl_delay(self, url: str) -> float | None:
+        """The ``Crawl-delay`` for our user agent at ``url``'s origin, if any."""
+        rules = await self._get(url)
+        if rules.parser is None:
+            return None
+        delay = rules.parser.crawl_delay(self._token)
+        return float(delay) if delay is not None else None
+
+    async def _get(self, url: str) -> _Rules:
+        key = origin_of(url)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._rules:
+                self._rules[key] = await self._load(key, _base_url(url) + "/robots.txt")
+            return self._rules[key]
+
+    async def _load(self, key: str, robots_url: str) -> _Rules:
+        allow, site = self._allow.get(key, (False, None))
+        try:
+            result = await fetch(
+                self._client,
+                robots_url,
+                config=self._config,
+                site=site,
+                accept=_ROBOTS_ACCEPT,
+                allow=allow,
+            )
+        except HTTPStatusError as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:  # noqa: PLR2004
+                log.debug(
+                    "fetch.robots site=%s url=%s status=%d rules=allow_all",
+                    site,
+                    robots_url,
+                    exc.status,
+                )
+                return _Rules(parser=None, allow_all=True)
+            log.warning(
+                "fetch.robots site=%s url=%s kind=%s rules=deny_all", site, robots_url, exc.kind
+            )
+            return _Rules(parser=None, allow_all=False)
+        except FetchError as exc:
+            log.warning(
+                "fetch.robots site=%s url=%s kind=%s rules=deny_all", site, robots_url, exc.kind
+            )
+            return _Rules(parser=None, allow_all=False)
+        text = result.content.decode("utf-8-sig", errors="replace")
+        log.debug(
+            "fetch.robots site=%s url=%s status=%d rules=parsed", site, robots_url, result.status
+        )
+        return _Rules(parser=Protego.parse(text), allow_all=True)
