@@ -1,4 +1,4 @@
-"""Shared fixtures: a real HTTP server for ``fixtures/`` and real databases (SQLite file, PostgreSQL)."""
+"""Shared fixtures: a real HTTP server for ``fixtures/``, real databases (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,384 @@
+"""The ``ingest`` command: parse arguments, call the library, print, pick the exit code.
+
+Results go to stdout, logs and progress to stderr. Exit codes (:class:`ExitCode`):
+0 all good; 1 the run finished with failures (a crash also exits 1, with a traceback);
+2 usage or config error, nothing fetched; 75 another run holds the lock (cron retries later).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ExitCode", "main"]
+
+import asyncio
+import json
+import os
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ingest.config import DEFAULT_DATABASE, FetchConfig, load_config
+from ingest.errors import ConfigError, IngestError, RunLocked
+from ingest.logs import configure_logging
+from ingest.pipeline import extract_one, run
+from ingest.render import (
+    adstxt_to_dict,
+    article_to_dict,
+    article_to_markdown,
+    article_to_text,
+    group_to_dict,
+    stored_article_to_dict,
+)
+from ingest.store import repository
+from ingest.store.db import Database
+from ingest.tables import adstxt_table, article_table, groups_table, progress_display
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from ingest.report import RunReport
+
+
+T = TypeVar("T")
+
+
+class ExitCode(IntEnum):
+    """What ``ingest`` exits with; cron and scripts read it."""
+
+    OK = 0
+    """Everything worked."""
+    FAILURES = 1
+    """The run finished, but some pages, files or sites failed (see the summary)."""
+    USAGE = 2
+    """Bad usage or config; nothing was fetched."""
+    LOCKED = 75
+    """Another run holds the database's lock (EX_TEMPFAIL); nothing was touched."""
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 all good; 1 finished with failures; 2 bad usage or config; "
+    "75 another run holds the lock."
+)
+DB_OPTION = click.option(
+    "--db",
+    "database",
+    envvar="INGEST_DATABASE_URL",
+    show_envvar=True,
+    default=DEFAULT_DATABASE,
+    show_default=True,
+    help="Database URL (sqlite:///FILE or postgresql+psycopg://USER@HOST/DB).",
+)
+FORMAT_TABLE = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for programs.",
+)
+
+
+def _fail(message: str, code: ExitCode) -> None:
+    click.echo(f"ingest: {message}", err=True)
+    sys.exit(code)
+
+
+def _guarded(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]  # an Awaitable from our own async defs is a coroutine
+    except ConfigError as exc:
+        _fail(f"config error:\n{exc}", ExitCode.USAGE)
+    except RunLocked as exc:
+        _fail(str(exc), ExitCode.LOCKED)
+    except IngestError as exc:
+        _fail(str(exc), ExitCode.FAILURES)
+    raise AssertionError  # pragma: no cover  (_fail exits)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="ingest")
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    default="warning",
+    show_default=True,
+    help="Log detail on stderr; debug logs one line per page.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json writes one object per line, for log shippers.",
+)
+def cli(log_level: str, log_format: str) -> None:
+    """Fetch sites politely, extract their articles and ads.txt, store them in SQL.
+
+    \b
+    Quick start (serves the bundled fixture site on 127.0.0.1 and ingests it into ingest.db):
+      ingest demo
+    The job cron runs:
+      ingest run --source config/sites.yaml
+    """  # noqa: D301  (\b is click's no-rewrap marker)
+    configure_logging(log_level, log_format)
+
+
+def _print_report(report: RunReport, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.to_text())
+
+
+@cli.command("run", epilog=EXIT_CODES_HELP)
+@click.option(
+    "--source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("config/sites.yaml"),
+    show_default=True,
+    help="The sites file (YAML).",
+)
+@click.option(
+    "--db",
+    "database",
+    envvar="INGEST_DATABASE_URL",
+    show_envvar=True,
+    default=None,
+    help=f"Database URL; beats the file's 'database:' key.  [default: {DEFAULT_DATABASE}]",
+)
+@click.option("--site", "sites", multiple=True, help="Only this site (repeatable).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary as text or JSON.",
+)
+def run_command(source: Path, database: str | None, sites: tuple[str, ...], fmt: str) -> None:
+    """Ingest every site in the sites file, incrementally; print a summary.
+
+    Discovers article pages (robots.txt sitemaps, else home page links), fetches them with
+    conditional GET, parses, merges repeated sections, and upserts everything, so running it
+    twice stores nothing twice. A new database is created and migrated on the way.
+
+    \b
+    Examples:
+      ingest run --source config/sites.yaml
+      ingest run --source config/sites.yaml --db postgresql+psycopg://postgres@127.0.0.1/ingest
+      ingest run --site skincare --format json
+    """  # noqa: D301
+    report = _run_pipeline(source, database, sites or None)
+    _print_report(report, fmt)
+    sys.exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
+
+
+def _run_pipeline(source: Path, database: str | None, sites: tuple[str, ...] | None) -> RunReport:
+    async def go() -> RunReport:
+        config = load_config(source, database=database)
+        unknown = sorted(set(sites or ()) - {site.name for site in config.sites})
+        if unknown:
+            _fail(f"{source}: no site named {', '.join(unknown)}", ExitCode.USAGE)
+        with progress_display() as progress:
+            return await run(config, progress=progress, sites=sites)
+
+    return _guarded(go())
+
+
+@cli.command("demo", epilog=EXIT_CODES_HELP)
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("fixtures"),
+    show_default=True,
+    help="Folder with one sub-folder per site name, each holding site/.",
+)
+@click.option(
+    "--source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("config/sites.yaml"),
+    show_default=True,
+    help="The sites file (YAML).",
+)
+@click.option(
+    "--db",
+    "database",
+    envvar="INGEST_DATABASE_URL",
+    show_envvar=True,
+    default=None,
+    help=f"Database URL.  [default: {DEFAULT_DATABASE}]",
+)
+def demo_command(fixtures: Path, source: Path, database: str | None) -> None:
+    """Serve the fixture sites on 127.0.0.1 and run the same pipeline as `ingest run` on them.
+
+    Each site of the sites file whose URL is on 127.0.0.1 is served from FIXTURES/NAME/site/
+    on that URL's port; then the run is exactly `ingest run --source SOURCE`.
+
+    \b
+    Example:
+      ingest demo && ingest duplicates
+    """  # noqa: D301
+    from ingest.demo import serve_fixtures  # noqa: PLC0415  (starts servers: only when asked)
+
+    try:
+        config = load_config(source, database=database)
+    except ConfigError as exc:
+        _fail(f"config error:\n{exc}", ExitCode.USAGE)
+    with serve_fixtures(config, fixtures) as served:
+        for name, origin in served:
+            click.echo(f"serving fixtures/{name}/site at {origin}", err=True)
+        report = _run_pipeline(source, database, None)
+    _print_report(report, "text")
+    url = config.database
+    groups = _read(url, lambda s: repository.list_duplicate_groups(s, None))
+    if groups:
+        click.echo("")
+        groups_table(groups)
+    example = groups[0].occurrences[0].url if groups else config.sites[0].url
+    db = f" --db {database}" if database else ""
+    click.echo(
+        "\nTry:\n"
+        f"  ingest duplicates{db}\n"
+        f"  ingest show{db} {example}\n"
+        f"  ingest adstxt{db} {config.sites[0].name}\n"
+        f"  ingest show{db} {example} --format json\n"
+        "SQL on the tables and example queries: docs/schema.md"
+    )
+    sys.exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
+
+
+@cli.command("extract")
+@click.argument("target")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown", "text"]),
+    default="json",
+    show_default=True,
+    help="Output format.",
+)
+def extract_command(target: str, fmt: str) -> None:
+    """Extract one page (a URL or an HTML file) without a database.
+
+    \b
+    Examples:
+      ingest extract https://example.com/blog/post/
+      ingest extract page.html --format markdown
+    """  # noqa: D301
+    article = _guarded(extract_one(target, FetchConfig()))
+    if fmt == "json":
+        click.echo(json.dumps(article_to_dict(article), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(article_to_markdown(article), nl=False)
+    else:
+        click.echo(article_to_text(article), nl=False)
+
+
+def _read(database: str, query: Callable[[Any], Awaitable[T]]) -> T:
+    async def go() -> T:
+        db = Database.from_url(database)
+        try:
+            await db.upgrade()
+            async with db.session() as session:
+                return await query(session)
+        finally:
+            await db.dispose()
+
+    return _guarded(go())
+
+
+@cli.command("show")
+@click.argument("url")
+@DB_OPTION
+@FORMAT_TABLE
+def show_command(url: str, database: str, fmt: str) -> None:
+    """Show one stored article: title, sections in order, and each section's canonical id.
+
+    \b
+    Example:
+      ingest show http://127.0.0.1:8765/what-does-microneedling-actually-do/ --format json
+    """  # noqa: D301
+    stored = _read(database, lambda s: repository.get_article(s, url))
+    if stored is None:
+        _fail(f"no article stored for {url}", ExitCode.FAILURES)
+    assert stored is not None
+    if fmt == "json":
+        click.echo(json.dumps(stored_article_to_dict(stored), indent=2, ensure_ascii=False))
+    else:
+        article_table(stored)
+
+
+@cli.command("duplicates")
+@click.option("--site", default=None, help="Only this site's groups.")
+@DB_OPTION
+@FORMAT_TABLE
+def duplicates_command(site: str | None, database: str, fmt: str) -> None:
+    """List sections that occur in more than one place, largest groups first.
+
+    \b
+    Example:
+      ingest duplicates --site skincare --format json
+    """  # noqa: D301
+    groups = _read(database, lambda s: repository.list_duplicate_groups(s, site))
+    if fmt == "json":
+        click.echo(json.dumps([group_to_dict(g) for g in groups], indent=2, ensure_ascii=False))
+    else:
+        groups_table(groups)
+
+
+@cli.command("adstxt")
+@click.argument("site")
+@DB_OPTION
+@FORMAT_TABLE
+def adstxt_command(site: str, database: str, fmt: str) -> None:
+    """Show a site's stored ads.txt: records, variables and malformed lines.
+
+    \b
+    Example:
+      ingest adstxt skincare --format json
+    """  # noqa: D301
+    found = _read(database, lambda s: repository.get_adstxt(s, site))
+    if found is None:
+        _fail(f"no ads.txt stored for site {site!r}", ExitCode.FAILURES)
+    assert found is not None
+    url, fetched_at, adstxt = found
+    if fmt == "json":
+        click.echo(
+            json.dumps(adstxt_to_dict(url, fetched_at, adstxt), indent=2, ensure_ascii=False)
+        )
+    else:
+        adstxt_table(url, fetched_at, adstxt)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command("upgrade")
+@DB_OPTION
+def db_upgrade_command(database: str) -> None:
+    """Create or migrate the database to the latest schema (Alembic).
+
+    \b
+    Example:
+      ingest db upgrade --db postgresql+psycopg://postgres@127.0.0.1/ingest
+    """  # noqa: D301
+
+    async def go() -> None:
+        db = Database.from_url(database)
+        try:
+            await db.upgrade()
+        finally:
+            await db.dispose()
+
+    _guarded(go())
+    click.echo(f"database at {Database.from_url(database).url} is up to date")
+
+
+def main() -> None:
+    """Entry point of the ``ingest`` script."""
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    cli()

@@ -1,0 +1,227 @@
+"""Load and validate ``sites.yaml``: the only home of defaults.
+
+Precedence, written once in :func:`load_config`: command-line flag > ``INGEST_*`` environment
+variable > YAML > the defaults declared on the models below. Every problem in a file is reported
+at once, each with file, line and key path::
+
+    sites.yaml:14: sites[1].concurency: unknown key (did you mean "concurrency"?)
+"""
+
+from __future__ import annotations
+
+__all__ = ["Config", "DedupeConfig", "FetchConfig", "SiteConfig", "load_config"]
+
+import difflib
+import ipaddress  # noqa: TC003  (pydantic resolves the annotations at runtime)
+import os
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingest.errors import ConfigError, ConfigProblem
+
+DEFAULT_DATABASE = "sqlite:///ingest.db"
+DEFAULT_USER_AGENT = "ingest/0.1 (+https://github.com/ingest-project/ingest)"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class SiteConfig(_Model):
+    """One site to ingest."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    """Short unique name, used in the CLI (``ingest adstxt NAME``) and the database."""
+    url: str
+    """The site's home page; robots.txt, sitemaps and ads.txt are found from its origin."""
+    allow_private_networks: bool | tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = False
+    """Allow private or loopback addresses: ``true`` for any, or a list of networks."""
+    concurrency: int = Field(default=2, ge=1, le=32)
+    """Requests in flight to this site's host at once."""
+    delay: float = Field(default=0.0, ge=0.0, le=60.0)
+    """Seconds between the starts of two requests to this site's host."""
+    include: tuple[str, ...] = ()
+    """Only URLs whose path matches one of these globs are fetched (all when empty)."""
+    exclude: tuple[str, ...] = ()
+    """URLs whose path matches one of these globs are never fetched."""
+    max_pages: int | None = Field(default=None, ge=1)
+    """Stop after this many article URLs from discovery (all when unset)."""
+    adstxt: bool = True
+    """Fetch and store the site's ``/ads.txt``."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            msg = "must be an http:// or https:// URL with a host"
+            raise ValueError(msg)
+        return value if parts.path else value + "/"
+
+
+class FetchConfig(_Model):
+    """How pages are fetched, for every site."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    """Sent with every request; says who we are and where to complain."""
+    connect_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to establish a connection."""
+    read_timeout: float = Field(default=20.0, gt=0)
+    """Seconds to wait for each chunk of a response."""
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Largest body read, after decompression; larger responses fail as ``too_large``."""
+    attempts: int = Field(default=3, ge=1, le=10)
+    """Tries per URL on transient failures (timeouts, resets, 429, 5xx)."""
+    backoff: float = Field(default=0.5, ge=0.0)
+    """Base of the exponential backoff between tries, in seconds (full jitter)."""
+    max_retry_after: float = Field(default=60.0, ge=0.0)
+    """Longest ``Retry-After`` honoured by sleeping; longer ones give up on the URL for this run."""
+
+
+class DedupeConfig(_Model):
+    """When two sections of a site count as the same section."""
+
+    near_threshold: float = Field(default=0.7, gt=0.0, le=1.0)
+    """Word 3-shingle Jaccard at or above which two texts merge under any headings."""
+    heading_threshold: float = Field(default=0.25, gt=0.0, le=1.0)
+    """Content-word Jaccard at or above which two texts under the same heading merge."""
+    min_words: int = Field(default=8, ge=1)
+    """Sections shorter than this merge only when their heading and text are identical."""
+
+
+class Config(_Model):
+    """A whole ``sites.yaml``."""
+
+    database: str = DEFAULT_DATABASE
+    """SQLAlchemy URL: SQLite by default, ``postgresql+psycopg://…`` in production."""
+    fetch: FetchConfig = FetchConfig()
+    dedupe: DedupeConfig = DedupeConfig()
+    sites: tuple[SiteConfig, ...]
+    """The sites to ingest."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        if not self.sites:
+            msg = "lists no site"
+            raise ValueError(msg)
+        seen: set[str] = set()
+        for site in self.sites:
+            if site.name in seen:
+                msg = f"site name {site.name!r} is used twice"
+                raise ValueError(msg)
+            seen.add(site.name)
+        return self
+
+
+def load_config(
+    path: str | Path,
+    *,
+    database: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Read, validate and return the config at ``path``.
+
+    ``database`` (a command-line flag) beats ``INGEST_DATABASE_URL``, which beats the file's
+    ``database:`` key, which beats the default. Raises :class:`ConfigError` listing every problem.
+    """
+    file = str(path)
+    env = os.environ if environ is None else environ
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(file, None, "", f"cannot read: {exc}")]) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([ConfigProblem(file, line, "", f"not valid YAML: {reason}")]) from exc
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem(file, 1, "", "must be a mapping with a 'sites:' list")])
+    if database is not None:
+        data["database"] = database
+    elif env.get("INGEST_DATABASE_URL"):
+        data["database"] = env["INGEST_DATABASE_URL"]
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(file, node, error) for error in exc.errors()]
+        raise ConfigError(problems) from exc
+
+
+def _problem(file: str, root: yaml.Node | None, error: Any) -> ConfigProblem:  # noqa: ANN401
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    # pydantic adds the union member tried ("bool", "tuple[...]"); it is noise for a reader.
+    loc = tuple(part for part in loc if not (isinstance(part, str) and "[" in part))
+    node, found = _locate(root, loc)
+    line = node.start_mark.line + 1 if node is not None else None
+    path = _dotted(loc)
+    if error["type"] == "extra_forbidden":
+        options = _fields_at(loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), options, n=1)
+        hint = f' (did you mean "{guess[0]}"?)' if guess else ""
+        known = f"; known keys: {', '.join(sorted(options))}" if options and not guess else ""
+        return ConfigProblem(file, line, path, f"unknown key{hint}{known}")
+    if error["type"] == "missing" or not found:
+        return ConfigProblem(file, line, path, error["msg"].lower().removeprefix("value error, "))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return ConfigProblem(file, line, path, message)
+
+
+def _locate(root: yaml.Node | None, loc: tuple[str | int, ...]) -> tuple[yaml.Node | None, bool]:
+    """Follow ``loc`` down the composed YAML tree: the deepest node reached, and whether all was."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if key.value == part:
+                    # the last step points at the key's line, where a reader looks for it
+                    node = key if part == loc[-1] else value
+                    break
+            else:
+                return node, False
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+        else:
+            return node, False
+    return node, True
+
+
+def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = (
+            model.model_fields[str(part)].annotation if part in model.model_fields else None
+        )
+        inner = _model_in(annotation)
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:  # noqa: ANN401
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

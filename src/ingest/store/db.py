@@ -1,0 +1,212 @@
+"""The run's database: an async engine and session factory built from a URL, and upgrades.
+
+:class:`Database` accepts the URLs people write (``sqlite:///ingest.db``,
+``postgresql://user@host/db``) and maps them to the async drivers (aiosqlite, psycopg).
+SQLite connections get WAL, foreign keys and a busy timeout. The schema is built and upgraded
+only through the Alembic migrations in ``ingest/store/migrations`` (:meth:`Database.upgrade`),
+which run on the engine's own connection, so they work from inside a running event loop.
+
+SQLAlchemy errors raised here become :class:`ingest.errors.StoreError`; the caller owns sessions
+and transactions::
+
+    async with database.session() as session, session.begin():
+        await repository.upsert_site(session, "blog", "https://blog.example/")
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS_DIR", "SQLITE_BUSY_TIMEOUT_MS", "Database", "async_url", "error_reason"]
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from ingest.errors import StoreError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from sqlalchemy.engine import Connection
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+"""Alembic's ``script_location``: the migration environment shipped inside the package."""
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite connection waits for another writer before giving up."""
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql+psycopg_async": "postgresql+psycopg_async",
+}
+
+
+def _mask(url: str) -> str:
+    """The URL with its password hidden, for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def async_url(url: str) -> URL:
+    """Map a user's database URL to the async driver SQLAlchemy should use.
+
+    Raises:
+        StoreError: the URL cannot be parsed, names a database ingest does not support, or
+            puts a SQLite file in a folder that does not exist (SQLite would not create it).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError("database", _mask(url), "not a database URL") from exc
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        supported = "sqlite:///PATH or postgresql://USER@HOST/DB"
+        raise StoreError("database", _mask(url), f"unsupported URL scheme (use {supported})")
+    if driver.startswith("sqlite"):
+        if parsed.database in {None, "", ":memory:"}:
+            raise StoreError("database", _mask(url), "SQLite needs a file path, not :memory:")
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise StoreError("database", _mask(url), f"folder {folder} does not exist")
+    return parsed.set(drivername=driver)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:  # noqa: ANN401  (a DBAPI connection has no common type)
+    """Turn on WAL, foreign keys and the busy timeout on every new SQLite connection."""
+    del connection_record
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
+    finally:
+        cursor.close()
+
+
+def _alembic_config() -> Config:
+    """An Alembic configuration built in code, pointing at the package's migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _upgrade_head(connection: Connection) -> None:
+    """Run ``alembic upgrade head`` on an open (sync-facing) connection."""
+    config = _alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _current_revision(connection: Connection) -> str | None:
+    """The revision the database is at, or None when it has never been upgraded."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+class Database:
+    """An async engine and its session factory; one per run, disposed when the run ends."""
+
+    def __init__(self, engine: AsyncEngine, *, url: str) -> None:
+        self._engine = engine
+        self._url = url
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """Build a database from ``sqlite:///path``, ``postgresql://…`` or their async forms.
+
+        Raises:
+            StoreError: the URL is not one ingest supports.
+        """
+        target = async_url(url)
+        engine = create_async_engine(target)
+        if target.get_backend_name() == "sqlite":
+            event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return cls(engine, url=url)
+
+    @property
+    def url(self) -> str:
+        """The URL as the user gave it, with the password masked (safe to print)."""
+        return _mask(self._url)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The underlying engine, for the few places that need a raw connection (the run lock)."""
+        return self._engine
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"
+
+    def session(self) -> AsyncSession:
+        """A new session; the caller begins, commits and closes it (``async with``)."""
+        return self._sessions()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction, committed on success and rolled back on error.
+
+        SQLAlchemy errors raised by the commit itself (a busy database, a lost connection) come
+        out as :class:`StoreError`, like those of the repository functions.
+        """
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError("transaction", self.url, error_reason(exc)) from exc
+
+    async def upgrade(self) -> None:
+        """Bring the schema to the newest migration (creates it on a new database).
+
+        Raises:
+            StoreError: a migration failed; the database is left at the last good revision.
+        """
+        try:
+            async with self._engine.begin() as connection:
+                await connection.run_sync(_upgrade_head)
+        except SQLAlchemyError as exc:
+            raise StoreError("alembic_version", "head", error_reason(exc)) from exc
+        log.info("store.upgraded url=%s", self.url)
+
+    async def current_revision(self) -> str | None:
+        """The migration the database is at, or None before the first upgrade."""
+        try:
+            async with self._engine.connect() as connection:
+                return await connection.run_sync(_current_revision)
+        except SQLAlchemyError as exc:
+            raise StoreError("alembic_version", "current", error_reason(exc)) from exc
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+
+def error_reason(exc: SQLAlchemyError) -> str:
+    """The driver's message for a SQLAlchemy error, without SQLAlchemy's long suffix."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Alembic's migration environment for ingest (see env.py)."""

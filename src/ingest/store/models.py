@@ -1,0 +1,305 @@
+"""The database tables, as SQLAlchemy 2 typed declarative models.
+
+Every table has a surrogate integer ``id`` and a natural key (a unique constraint) that the
+repository upserts on, so re-runs and overlapping runs converge instead of duplicating rows.
+Constraint names come from :data:`NAMING_CONVENTION`, so Alembic can alter them later. Times are
+stored through :class:`UTCDateTime`: UTC in the database, aware UTC in Python, on SQLite and
+PostgreSQL alike. These classes never leave ``ingest.store``; reads return ``ingest.items`` values.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "PAGE_OUTCOMES",
+    "RUN_STATUSES",
+    "AdsTxtFileRow",
+    "AdsTxtIssueRow",
+    "AdsTxtRecordRow",
+    "AdsTxtVariableRow",
+    "ArticleRow",
+    "Base",
+    "CanonicalSectionRow",
+    "ListItemRow",
+    "ListRow",
+    "PageRow",
+    "ParagraphRow",
+    "RunRow",
+    "SectionOccurrenceRow",
+    "SiteRow",
+    "UTCDateTime",
+]
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Deterministic constraint names, so migrations can find and alter constraints by name."""
+
+RUN_STATUSES = ("running", "ok", "failed", "aborted")
+"""The values ``runs.status`` may take."""
+
+PAGE_OUTCOMES = ("stored", "not_modified", "unchanged", "not_article", "failed", "skipped")
+"""The values ``pages.outcome`` may take: what the last fetch of the page led to."""
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression limiting ``column`` to fixed literals (constants, never user input)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back as an aware UTC ``datetime``.
+
+    Naive datetimes are refused on the way in: their meaning is ambiguous. SQLite keeps no zone,
+    so the value is stored as naive UTC there and re-tagged as UTC when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC (naive UTC on SQLite)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            msg = f"naive datetime {value.isoformat()} refused: pass an aware datetime"
+            raise ValueError(msg)
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        del dialect
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base; its metadata is Alembic's ``target_metadata``."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012  (SQLAlchemy reads it as a class attribute)
+        datetime: UTCDateTime(),
+        str: Text(),
+        float: Double(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class SiteRow(Base):
+    """A configured site; natural key ``name``."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(unique=True)
+    url: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class RunRow(Base):
+    """One run of the pipeline: when, how it ended, and its summary counts."""
+
+    __tablename__ = "runs"
+    __table_args__ = (CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[dict[str, Any] | None]
+
+
+class PageRow(Base):
+    """The last fetch of a URL, with the validators for the next conditional request."""
+
+    __tablename__ = "pages"
+    __table_args__ = (CheckConstraint(_one_of("outcome", PAGE_OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(unique=True)
+    status_code: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_kind: Mapped[str | None]
+    error_message: Mapped[str | None]
+    etag: Mapped[str | None]
+    last_modified: Mapped[str | None]
+    content_hash: Mapped[str | None]
+    content_type: Mapped[str | None]
+    fetched_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+
+
+class ArticleRow(Base):
+    """The article extracted from a page; natural key ``page_id``."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(index=True)
+    title: Mapped[str]
+    description: Mapped[str | None]
+    language: Mapped[str | None]
+    updated_at: Mapped[datetime]
+
+
+class CanonicalSectionRow(Base):
+    """The one stored copy of a repeated section; natural key ``(site_id, fingerprint)``."""
+
+    __tablename__ = "canonical_sections"
+    __table_args__ = (UniqueConstraint("site_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    fingerprint: Mapped[str] = mapped_column(String(128))
+    heading: Mapped[str]
+    text: Mapped[str]
+
+
+class SectionOccurrenceRow(Base):
+    """A section of an article, in order, pointing at its canonical section."""
+
+    __tablename__ = "section_occurrences"
+    __table_args__ = (UniqueConstraint("article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    heading: Mapped[str]
+    level: Mapped[int]
+    canonical_id: Mapped[int] = mapped_column(ForeignKey("canonical_sections.id"), index=True)
+    similarity: Mapped[float]
+    rule: Mapped[str] = mapped_column(String(16))
+
+
+class ParagraphRow(Base):
+    """A paragraph of a section occurrence; shares the block ``position`` sequence with lists."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (UniqueConstraint("occurrence_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("section_occurrences.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    text: Mapped[str]
+
+
+class ListRow(Base):
+    """A ``<ul>``/``<ol>`` of a section occurrence; shares the block ``position`` sequence."""
+
+    __tablename__ = "lists"
+    __table_args__ = (UniqueConstraint("occurrence_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("section_occurrences.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    ordered: Mapped[bool]
+
+
+class ListItemRow(Base):
+    """One item of a list, in order."""
+
+    __tablename__ = "list_items"
+    __table_args__ = (UniqueConstraint("list_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    text: Mapped[str]
+
+
+class AdsTxtFileRow(Base):
+    """The last fetch of a site's ads.txt; natural key ``(site_id, url)``."""
+
+    __tablename__ = "adstxt_files"
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str]
+    status_code: Mapped[int]
+    etag: Mapped[str | None]
+    last_modified: Mapped[str | None]
+    content_hash: Mapped[str]
+    fetched_at: Mapped[datetime]
+    record_count: Mapped[int]
+    variable_count: Mapped[int]
+    issue_count: Mapped[int]
+
+
+class AdsTxtRecordRow(Base):
+    """A data record (seller) of an ads.txt file."""
+
+    __tablename__ = "adstxt_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("adstxt_files.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int]
+    domain: Mapped[str]
+    account_id: Mapped[str]
+    relationship: Mapped[str] = mapped_column(String(16))
+    certification_id: Mapped[str | None]
+    extension: Mapped[str | None]
+
+
+class AdsTxtVariableRow(Base):
+    """A ``NAME=value`` line of an ads.txt file."""
+
+    __tablename__ = "adstxt_variables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("adstxt_files.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int]
+    name: Mapped[str]
+    value: Mapped[str]
+
+
+class AdsTxtIssueRow(Base):
+    """A line of an ads.txt file that could not be understood, with the reason."""
+
+    __tablename__ = "adstxt_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("adstxt_files.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int]
+    raw: Mapped[str]
+    reason: Mapped[str]

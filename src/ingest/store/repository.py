@@ -1,0 +1,613 @@
+"""Idempotent writes and plain-value reads; every function takes the caller's session.
+
+No function here opens, commits or rolls back a session: the pipeline owns one short
+transaction per article or ads.txt snapshot. Writes are dialect upserts on each table's natural
+key, all built by :func:`_upsert`, so re-runs and overlapping runs converge. Child rows (an
+article's sections, an ads.txt file's lines) are replaced whole with bulk inserts. Reads return
+``ingest.items`` values, never ORM objects. SQLAlchemy errors leave as
+:class:`ingest.errors.StoreError` naming the table and natural key.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PageRecord",
+    "PageState",
+    "delete_article",
+    "finish_run",
+    "get_adstxt",
+    "get_adstxt_state",
+    "get_article",
+    "get_page_state",
+    "list_duplicate_groups",
+    "load_canonical_sections",
+    "replace_adstxt",
+    "replace_article",
+    "start_run",
+    "table_counts",
+    "upsert_page",
+    "upsert_site",
+]
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest.errors import StoreError
+from ingest.items import (
+    AdsTxt,
+    AdsTxtIssue,
+    AdsTxtRecord,
+    AdsTxtVariable,
+    CanonicalSection,
+    DuplicateGroup,
+    DuplicateOccurrence,
+    ListBlock,
+    Section,
+    StoredArticle,
+    StoredSection,
+)
+from ingest.store.db import error_reason
+from ingest.store.models import (
+    AdsTxtFileRow,
+    AdsTxtIssueRow,
+    AdsTxtRecordRow,
+    AdsTxtVariableRow,
+    ArticleRow,
+    Base,
+    CanonicalSectionRow,
+    ListItemRow,
+    ListRow,
+    PageRow,
+    ParagraphRow,
+    RunRow,
+    SectionOccurrenceRow,
+    SiteRow,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from ingest.items import Article, SectionMatch
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """What the last fetch of a URL left for the next conditional request."""
+
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """The outcome of one fetch of a page, as the pipeline records it."""
+
+    url: str
+    outcome: str
+    """One of ``ingest.store.models.PAGE_OUTCOMES``."""
+    fetched_at: datetime
+    status_code: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    content_type: str | None = None
+    error_kind: str | None = None
+    error_message: str | None = None
+
+
+_PAGE_ALWAYS = (
+    "site_id",
+    "run_id",
+    "outcome",
+    "fetched_at",
+    "status_code",
+    "error_kind",
+    "error_message",
+)
+"""Page columns every fetch overwrites (the validators are kept when the new value is NULL)."""
+
+
+@contextmanager
+def _translated(table: str, key: object) -> Iterator[None]:
+    """Turn a SQLAlchemy error into a StoreError naming the table and natural key."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StoreError(table, str(key), error_reason(exc)) from exc
+
+
+def _upsert(
+    session: AsyncSession,
+    model: type[Base],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str] = (),
+    keep_when_null: Sequence[str] = (),
+) -> Any:  # noqa: ANN401  (an Insert of either dialect; both have the same upsert API)
+    """An INSERT … ON CONFLICT (keys) for the session's dialect.
+
+    Columns in ``update`` take the new value; columns in ``keep_when_null`` take it only when it
+    is not NULL. With neither, a conflict does nothing (the first row wins).
+    """
+    name = session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
+    if name == "postgresql":
+        statement = postgresql.insert(model).values(values)
+    elif name == "sqlite":
+        statement = sqlite.insert(model).values(values)
+    else:
+        raise StoreError(model.__tablename__, ",".join(keys), f"unsupported dialect {name}")
+    if not update and not keep_when_null:
+        return statement.on_conflict_do_nothing(index_elements=list(keys))
+    table = model.__table__
+    changes: dict[str, Any] = {column: statement.excluded[column] for column in update}
+    for column in keep_when_null:
+        changes[column] = func.coalesce(statement.excluded[column], table.c[column])
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
+async def upsert_site(session: AsyncSession, name: str, url: str) -> int:
+    """Insert or update the site named ``name``; return its id."""
+    values = {"name": name, "url": url, "created_at": datetime.now(UTC)}
+    statement = _upsert(session, SiteRow, values, keys=["name"], update=["url"])
+    with _translated("sites", name):
+        return int((await session.execute(statement.returning(SiteRow.id))).scalar_one())
+
+
+async def start_run(session: AsyncSession, *, started_at: datetime) -> int:
+    """Record a new run as ``running``; return its id."""
+    statement = insert(RunRow).values(started_at=started_at, status="running")
+    with _translated("runs", "new"):
+        return int((await session.execute(statement.returning(RunRow.id))).scalar_one())
+
+
+async def finish_run(
+    session: AsyncSession,
+    run_id: int,
+    *,
+    status: str,
+    finished_at: datetime,
+    summary: dict[str, Any],
+) -> None:
+    """Record how run ``run_id`` ended (``ok``, ``failed`` or ``aborted``) and its summary."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.id == run_id)
+        .values(status=status, finished_at=finished_at, summary=summary)
+        .returning(RunRow.id)
+    )
+    with _translated("runs", run_id):
+        found = (await session.execute(statement)).scalar_one_or_none()
+    if found is None:
+        raise StoreError("runs", str(run_id), "no such run")
+
+
+async def get_page_state(session: AsyncSession, url: str) -> PageState | None:
+    """The validators and content hash of the last fetch of ``url``, or None if never seen."""
+    statement = select(PageRow.etag, PageRow.last_modified, PageRow.content_hash).where(
+        PageRow.url == url
+    )
+    with _translated("pages", url):
+        row = (await session.execute(statement)).one_or_none()
+    return None if row is None else PageState(*row)
+
+
+async def upsert_page(
+    session: AsyncSession, site_id: int, run_id: int | None, page: PageRecord
+) -> int:
+    """Record the latest fetch of ``page.url``; return the page id.
+
+    Status, outcome, error and times always take the new values; ``etag``, ``last_modified``,
+    ``content_hash`` and ``content_type`` only when the new record has them, so a failed fetch
+    keeps the validators of the last good one.
+    """
+    values = {
+        "site_id": site_id,
+        "run_id": run_id,
+        "url": page.url,
+        "outcome": page.outcome,
+        "fetched_at": page.fetched_at,
+        "status_code": page.status_code,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+        "content_hash": page.content_hash,
+        "content_type": page.content_type,
+        "error_kind": page.error_kind,
+        "error_message": page.error_message,
+    }
+    statement = _upsert(
+        session,
+        PageRow,
+        values,
+        keys=["url"],
+        update=_PAGE_ALWAYS,
+        keep_when_null=["etag", "last_modified", "content_hash", "content_type"],
+    )
+    with _translated("pages", page.url):
+        return int((await session.execute(statement.returning(PageRow.id))).scalar_one())
+
+
+async def replace_article(
+    session: AsyncSession,
+    site_id: int,
+    page_id: int,
+    article: Article,
+    matches: Sequence[SectionMatch],
+) -> int:
+    """Store ``article`` as the article of page ``page_id``, replacing what was there.
+
+    ``matches[i]`` is the dedupe decision for ``article.sections[i]``. Canonical sections are
+    upserted on ``(site_id, fingerprint)`` (the first heading and text win); canonical sections
+    of the site that nothing points to any more are deleted. Returns the article id.
+    """
+    if len(matches) != len(article.sections):
+        msg = f"{len(article.sections)} sections but {len(matches)} matches for {article.url}"
+        raise ValueError(msg)
+    values = {
+        "page_id": page_id,
+        "site_id": site_id,
+        "url": article.url,
+        "title": article.title,
+        "description": article.description,
+        "language": article.language,
+        "updated_at": datetime.now(UTC),
+    }
+    upsert = _upsert(
+        session, ArticleRow, values, keys=["page_id"], update=[k for k in values if k != "page_id"]
+    )
+    with _translated("articles", article.url):
+        article_id = int((await session.execute(upsert.returning(ArticleRow.id))).scalar_one())
+        await session.execute(
+            delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
+        )
+    canonical_ids = await _upsert_canonicals(session, site_id, [m.canonical for m in matches])
+    with _translated("section_occurrences", article.url):
+        await _insert_sections(session, article_id, article.sections, matches, canonical_ids)
+        await session.execute(
+            delete(CanonicalSectionRow).where(
+                CanonicalSectionRow.site_id == site_id,
+                ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
+            )
+        )
+    return article_id
+
+
+async def _upsert_canonicals(
+    session: AsyncSession, site_id: int, canonicals: Sequence[CanonicalSection]
+) -> dict[str, int]:
+    """Insert the canonical sections that are new (first one wins); return fingerprint → id."""
+    first: dict[str, CanonicalSection] = {}
+    for canonical in canonicals:
+        first.setdefault(canonical.fingerprint, canonical)
+    if not first:
+        return {}
+    rows = [
+        {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
+        for c in first.values()
+    ]
+    statement = _upsert(session, CanonicalSectionRow, rows, keys=["site_id", "fingerprint"])
+    lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
+        CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
+    )
+    with _translated("canonical_sections", f"site {site_id}"):
+        await session.execute(statement)
+        return {fingerprint: int(id_) for fingerprint, id_ in await session.execute(lookup)}
+
+
+async def _insert_sections(
+    session: AsyncSession,
+    article_id: int,
+    sections: Sequence[Section],
+    matches: Sequence[SectionMatch],
+    canonical_ids: Mapping[str, int],
+) -> None:
+    """Bulk-insert occurrences, then their paragraphs and lists (one position sequence)."""
+    if not sections:
+        return
+    occurrence_rows = [
+        {
+            "article_id": article_id,
+            "position": position,
+            "heading": section.heading,
+            "level": section.level,
+            "canonical_id": canonical_ids[match.canonical.fingerprint],
+            "similarity": match.similarity,
+            "rule": match.rule,
+        }
+        for position, (section, match) in enumerate(zip(sections, matches, strict=True))
+    ]
+    returning = insert(SectionOccurrenceRow).returning(
+        SectionOccurrenceRow.id, sort_by_parameter_order=True
+    )
+    occurrence_ids = list(await session.scalars(returning, occurrence_rows))
+    paragraph_rows: list[dict[str, Any]] = []
+    list_rows: list[dict[str, Any]] = []
+    list_items: list[tuple[str, ...]] = []
+    for occurrence_id, section in zip(occurrence_ids, sections, strict=True):
+        paragraph_rows.extend(
+            {"occurrence_id": occurrence_id, "position": position, "text": text}
+            for position, text in enumerate(section.paragraphs)
+        )
+        for offset, block in enumerate(section.lists):
+            position = len(section.paragraphs) + offset
+            list_rows.append(
+                {"occurrence_id": occurrence_id, "position": position, "ordered": block.ordered}
+            )
+            list_items.append(block.items)
+    if paragraph_rows:
+        await session.execute(insert(ParagraphRow), paragraph_rows)
+    if not list_rows:
+        return
+    returning = insert(ListRow).returning(ListRow.id, sort_by_parameter_order=True)
+    list_ids = list(await session.scalars(returning, list_rows))
+    item_rows = [
+        {"list_id": list_id, "position": position, "text": text}
+        for list_id, items in zip(list_ids, list_items, strict=True)
+        for position, text in enumerate(items)
+    ]
+    if item_rows:
+        await session.execute(insert(ListItemRow), item_rows)
+
+
+async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> bool:
+    """Delete the article of page ``page_id`` (its page stopped being one); True if there was one.
+
+    Canonical sections of the site left without occurrences are deleted too.
+    """
+    statement = delete(ArticleRow).where(ArticleRow.page_id == page_id).returning(ArticleRow.id)
+    with _translated("articles", f"page {page_id}"):
+        deleted = (await session.execute(statement)).scalar_one_or_none()
+        await session.execute(
+            delete(CanonicalSectionRow).where(
+                CanonicalSectionRow.site_id == site_id,
+                ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
+            )
+        )
+    return deleted is not None
+
+
+async def load_canonical_sections(session: AsyncSession, site_id: int) -> list[CanonicalSection]:
+    """The site's canonical sections, oldest first, to seed the run's deduper."""
+    statement = (
+        select(
+            CanonicalSectionRow.fingerprint, CanonicalSectionRow.heading, CanonicalSectionRow.text
+        )
+        .where(CanonicalSectionRow.site_id == site_id)
+        .order_by(CanonicalSectionRow.id)
+    )
+    with _translated("canonical_sections", f"site {site_id}"):
+        return [CanonicalSection(*row) for row in await session.execute(statement)]
+
+
+async def get_adstxt_state(session: AsyncSession, site_id: int, url: str) -> PageState | None:
+    """The validators and content hash of the last stored fetch of a site's ads.txt."""
+    statement = select(
+        AdsTxtFileRow.etag, AdsTxtFileRow.last_modified, AdsTxtFileRow.content_hash
+    ).where(AdsTxtFileRow.site_id == site_id, AdsTxtFileRow.url == url)
+    with _translated("adstxt_files", url):
+        row = (await session.execute(statement)).one_or_none()
+    return None if row is None else PageState(*row)
+
+
+async def replace_adstxt(
+    session: AsyncSession,
+    site_id: int,
+    url: str,
+    adstxt: AdsTxt,
+    *,
+    status_code: int,
+    etag: str | None,
+    last_modified: str | None,
+    content_hash: str,
+    fetched_at: datetime,
+) -> int:
+    """Store a fetched ads.txt whole: its file row, records, variables and issues; return its id."""
+    values = {
+        "site_id": site_id,
+        "url": url,
+        "status_code": status_code,
+        "etag": etag,
+        "last_modified": last_modified,
+        "content_hash": content_hash,
+        "fetched_at": fetched_at,
+        "record_count": len(adstxt.records),
+        "variable_count": len(adstxt.variables),
+        "issue_count": len(adstxt.issues),
+    }
+    changed = [k for k in values if k not in {"site_id", "url"}]
+    statement = _upsert(session, AdsTxtFileRow, values, keys=["site_id", "url"], update=changed)
+    with _translated("adstxt_files", url):
+        file_id = int((await session.execute(statement.returning(AdsTxtFileRow.id))).scalar_one())
+        children: list[tuple[type[Base], list[dict[str, Any]]]] = [
+            (AdsTxtRecordRow, [_row(file_id, r) for r in adstxt.records]),
+            (AdsTxtVariableRow, [_row(file_id, v) for v in adstxt.variables]),
+            (AdsTxtIssueRow, [_row(file_id, i) for i in adstxt.issues]),
+        ]
+        for model, rows in children:
+            await session.execute(delete(model).where(model.__table__.c.file_id == file_id))
+            if rows:
+                await session.execute(insert(model), rows)
+    return file_id
+
+
+def _row(file_id: int, line: AdsTxtRecord | AdsTxtVariable | AdsTxtIssue) -> dict[str, Any]:
+    """One ads.txt line as a row of its table."""
+    row: dict[str, Any] = {name: getattr(line, name) for name in line.__slots__}
+    row["file_id"] = file_id
+    return row
+
+
+async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
+    """The stored article of ``url`` (article or page URL), sections and blocks in order."""
+    base = select(ArticleRow.id, SiteRow.name, ArticleRow.url, ArticleRow.title).add_columns(
+        ArticleRow.description, ArticleRow.language
+    )
+    base = base.join(SiteRow, SiteRow.id == ArticleRow.site_id)
+    newest = (ArticleRow.updated_at.desc(), ArticleRow.id.desc())
+    with _translated("articles", url):
+        row = (
+            await session.execute(base.where(ArticleRow.url == url).order_by(*newest).limit(1))
+        ).one_or_none()
+        if row is None:
+            by_page = base.join(PageRow, PageRow.id == ArticleRow.page_id).where(PageRow.url == url)
+            row = (await session.execute(by_page)).one_or_none()
+        if row is None:
+            return None
+        article_id, site, article_url, title, description, language = row
+        sections = await _load_sections(session, article_id)
+    return StoredArticle(site, article_url, title, description, language, sections)
+
+
+async def _load_sections(session: AsyncSession, article_id: int) -> tuple[StoredSection, ...]:
+    """An article's sections with their paragraphs and lists, rebuilt in position order."""
+    occurrences = (
+        await session.execute(
+            select(
+                SectionOccurrenceRow.id,
+                SectionOccurrenceRow.heading,
+                SectionOccurrenceRow.level,
+                SectionOccurrenceRow.canonical_id,
+                SectionOccurrenceRow.similarity,
+                SectionOccurrenceRow.rule,
+            )
+            .where(SectionOccurrenceRow.article_id == article_id)
+            .order_by(SectionOccurrenceRow.position)
+        )
+    ).all()
+    ids = [row.id for row in occurrences]
+    paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
+    statement = (
+        select(ParagraphRow.occurrence_id, ParagraphRow.text)
+        .where(ParagraphRow.occurrence_id.in_(ids))
+        .order_by(ParagraphRow.occurrence_id, ParagraphRow.position)
+    )
+    for occurrence_id, text in await session.execute(statement):
+        paragraphs[occurrence_id].append(text)
+    lists: dict[int, list[tuple[bool, list[str]]]] = {id_: [] for id_ in ids}
+    items_of: dict[int, list[str]] = {}
+    statement_lists = (
+        select(ListRow.occurrence_id, ListRow.id, ListRow.ordered)
+        .where(ListRow.occurrence_id.in_(ids))
+        .order_by(ListRow.occurrence_id, ListRow.position)
+    )
+    for occurrence_id, list_id, ordered in await session.execute(statement_lists):
+        items_of[list_id] = []
+        lists[occurrence_id].append((ordered, items_of[list_id]))
+    statement_items = (
+        select(ListItemRow.list_id, ListItemRow.text)
+        .where(ListItemRow.list_id.in_(list(items_of)))
+        .order_by(ListItemRow.list_id, ListItemRow.position)
+    )
+    for list_id, text in await session.execute(statement_items):
+        items_of[list_id].append(text)
+    return tuple(
+        StoredSection(
+            section=Section(
+                heading=row.heading,
+                level=row.level,
+                paragraphs=tuple(paragraphs[row.id]),
+                lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
+            ),
+            canonical_id=row.canonical_id,
+            similarity=row.similarity,
+            rule=row.rule,
+        )
+        for row in occurrences
+    )
+
+
+async def list_duplicate_groups(
+    session: AsyncSession, site: str | None = None
+) -> list[DuplicateGroup]:
+    """Canonical sections with two or more occurrences, largest first, then by canonical id.
+
+    Each group's occurrences are ordered by article URL, then section position.
+    """
+    size = func.count(SectionOccurrenceRow.id).label("size")
+    groups = (
+        select(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading, size)
+        .join(SiteRow, SiteRow.id == CanonicalSectionRow.site_id)
+        .join(SectionOccurrenceRow, SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id)
+        .group_by(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading)
+        .having(size >= 2)  # noqa: PLR2004  (a group is two or more)
+    )
+    if site is not None:
+        groups = groups.where(SiteRow.name == site)
+    group_ids = groups.with_only_columns(CanonicalSectionRow.id)
+    places = (
+        select(
+            SectionOccurrenceRow.canonical_id,
+            ArticleRow.url,
+            SectionOccurrenceRow.position,
+            SectionOccurrenceRow.heading,
+            SectionOccurrenceRow.similarity,
+        )
+        .join(ArticleRow, ArticleRow.id == SectionOccurrenceRow.article_id)
+        .where(SectionOccurrenceRow.canonical_id.in_(group_ids))
+        .order_by(ArticleRow.url, SectionOccurrenceRow.position, SectionOccurrenceRow.id)
+    )
+    with _translated("canonical_sections", site or "*"):
+        found = (await session.execute(groups.order_by(size.desc(), CanonicalSectionRow.id))).all()
+        occurrences: dict[int, list[DuplicateOccurrence]] = {row.id: [] for row in found}
+        for canonical_id, url, position, heading, similarity in await session.execute(places):
+            occurrences[canonical_id].append(
+                DuplicateOccurrence(url, position, heading, similarity)
+            )
+    return [
+        DuplicateGroup(row.id, row.name, row.heading, tuple(occurrences[row.id])) for row in found
+    ]
+
+
+async def get_adstxt(session: AsyncSession, site: str) -> tuple[str, datetime, AdsTxt] | None:
+    """The URL, fetch time and content of the site's most recently fetched ads.txt."""
+    newest = (
+        select(AdsTxtFileRow.id, AdsTxtFileRow.url, AdsTxtFileRow.fetched_at)
+        .join(SiteRow, SiteRow.id == AdsTxtFileRow.site_id)
+        .where(SiteRow.name == site)
+        .order_by(AdsTxtFileRow.fetched_at.desc(), AdsTxtFileRow.id.desc())
+        .limit(1)
+    )
+    with _translated("adstxt_files", site):
+        row = (await session.execute(newest)).one_or_none()
+        if row is None:
+            return None
+        file_id, url, fetched_at = row
+        records = await _lines(session, AdsTxtRecordRow, file_id, AdsTxtRecord)
+        variables = await _lines(session, AdsTxtVariableRow, file_id, AdsTxtVariable)
+        issues = await _lines(session, AdsTxtIssueRow, file_id, AdsTxtIssue)
+    return url, fetched_at, AdsTxt(records, variables, issues)
+
+
+_Line = TypeVar("_Line", AdsTxtRecord, AdsTxtVariable, AdsTxtIssue)
+
+
+async def _lines(
+    session: AsyncSession, model: type[Base], file_id: int, item: type[_Line]
+) -> tuple[_Line, ...]:
+    """One ads.txt file's rows of one table, in line order, as item values."""
+    table = model.__table__
+    columns = [table.c[name] for name in item.__slots__]
+    statement = (
+        select(*columns).where(table.c.file_id == file_id).order_by(table.c.line, table.c.id)
+    )
+    return tuple(item(*row) for row in await session.execute(statement))
+
+
+async def table_counts(session: AsyncSession) -> dict[str, int]:
+    """The number of rows in every table, by table name (sorted)."""
+    counts: dict[str, int] = {}
+    with _translated("*", "count"):
+        for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
+            statement = select(func.count()).select_from(table)
+            counts[table.name] = int((await session.execute(statement)).scalar_one())
+    return counts

@@ -1,0 +1,123 @@
+"""Draw stored data as rich tables on stdout, and run progress on stderr (only on a terminal)."""
+
+from __future__ import annotations
+
+__all__ = ["adstxt_table", "article_table", "groups_table", "progress_display"]
+
+import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from datetime import datetime
+
+    from ingest.items import AdsTxt, DuplicateGroup, StoredArticle
+
+
+def _console() -> Console:
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+
+
+def article_table(stored: StoredArticle) -> None:
+    """An article's metadata, then one row per section."""
+    console = _console()
+    console.print(f"[bold]{stored.title}[/]  ({stored.site}, {stored.language or 'no language'})")
+    console.print(stored.url)
+    if stored.description:
+        console.print(f"[italic]{stored.description}[/]")
+    table = Table("#", "level", "heading", "paragraphs", "list items", "canonical", "rule")
+    for position, s in enumerate(stored.sections):
+        items = sum(len(block.items) for block in s.section.lists)
+        table.add_row(
+            str(position),
+            str(s.section.level),
+            ("  " * max(s.section.level - 2, 0)) + (s.section.heading or "(before first heading)"),
+            str(len(s.section.paragraphs)),
+            str(items),
+            str(s.canonical_id),
+            s.rule if s.rule != "new" else "",
+        )
+    console.print(table)
+
+
+def groups_table(groups: list[DuplicateGroup]) -> None:
+    """One row per occurrence, grouped by canonical section."""
+    console = _console()
+    if not groups:
+        console.print("no duplicate sections")
+        return
+    table = Table(
+        "canonical", "site", "heading", "url", "#", "similarity", title="Duplicate sections"
+    )
+    for group in groups:
+        for n, o in enumerate(group.occurrences):
+            first = n == 0
+            table.add_row(
+                str(group.canonical_id) if first else "",
+                group.site if first else "",
+                o.heading,
+                o.url,
+                str(o.position),
+                f"{o.similarity:.2f}",
+                end_section=n == len(group.occurrences) - 1,
+            )
+    console.print(table)
+
+
+def adstxt_table(url: str, fetched_at: datetime, adstxt: AdsTxt) -> None:
+    """Records, then variables and malformed lines with their line numbers."""
+    console = _console()
+    console.print(f"{url}  (fetched {fetched_at:%Y-%m-%d %H:%M} UTC)")
+    records = Table("line", "domain", "account id", "relationship", "cert id", title="Records")
+    for r in adstxt.records:
+        records.add_row(
+            str(r.line), r.domain, r.account_id, r.relationship, r.certification_id or ""
+        )
+    console.print(records)
+    if adstxt.variables:
+        variables = Table("line", "name", "value", title="Variables")
+        for v in adstxt.variables:
+            variables.add_row(str(v.line), v.name, v.value)
+        console.print(variables)
+    if adstxt.issues:
+        issues = Table("line", "reason", "text", title="Malformed lines")
+        for i in adstxt.issues:
+            issues.add_row(str(i.line), i.reason, i.raw)
+        console.print(issues)
+
+
+@contextmanager
+def progress_display() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress callback drawing a bar per site on stderr; None when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(site: str, done: int, total: int) -> None:
+        if site not in tasks:
+            tasks[site] = bars.add_task(site, total=total)
+        bars.update(tasks[site], completed=done, total=total)
+
+    with bars:
+        yield update

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from ingest.errors import StoreError
+from ingest.store import repository
+from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url
+from ingest.store.models import Base
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("sqlite:///ingest.db", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:///./ingest.db", "sqlite+aiosqlite"),
+        ("postgresql://u@127.0.0.1/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@127.0.0.1/db", "postgresql+psycopg"),
+        ("postgres://u@127.0.0.1/db", "postgresql+psycopg"),
+    ],
+)
+def test_async_url_maps_user_urls_to_async_drivers(url, driver):
+    """The URLs people write are served by the async drivers (aiosqlite, psycopg)."""
+    mapped = async_url(url)
+    assert mapped.drivername == driver
+    assert mapped.database == make_url(url).database
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u@127.0.0.1/db", "sqlite://", "sqlite:///:memory:", "not a url"]
+)
+def test_unsupported_urls_raise_store_error(url):
+    """Unsupported schemes, :memory: SQLite and garbage are refused with a StoreError."""
+    with pytest.raises(StoreError) as caught:
+        Database.from_url(url)
+    assert caught.value.table == "database"
+
+
+async def test_url_masks_the_password():
+    """`Database.url` and repr never show the password."""
+    database = Database.from_url("postgresql://ingest:s3cret@127.0.0.1:5432/db")
+    try:
+        assert "s3cret" not in database.url
+        assert "s3cret" not in repr(database)
+        assert database.url.startswith("postgresql://ingest:***@127.0.0.1:5432/db")
+    finally:
+        await database.dispose()
+
+
+async def test_upgrade_builds_a_new_database_and_is_idempotent(database_url):
+    """upgrade() creates every table on an empty database, and a second upgrade changes nothing."""
+    database = Database.from_url(database_url)
+    try:
+        assert await database.current_revision() is None
+        await database.upgrade()
+        assert await database.current_revision() == "0001"
+        async with database.session() as session, session.begin():
+            await repository.upsert_site(session, "blog", "https://blog.example/")
+        await database.upgrade()
+        assert await database.current_revision() == "0001"
+        async with database.session() as session:
+            counts = await repository.table_counts(session)
+        assert set(counts) == set(Base.metadata.tables)
+        assert counts["sites"] == 1
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path: Path):
+    """Every SQLite connection runs in WAL mode with foreign keys on and a busy timeout."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        async with database.engine.connect() as connection:
+            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
+            keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
+            busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one()
+        assert (mode, keys, busy) == ("wal", 1, SQLITE_BUSY_TIMEOUT_MS)
+    finally:
+        await database.dispose()
+
+
+async def test_transaction_commits_on_success_and_rolls_back_on_error(database):
+    """Database.transaction() commits a clean block and rolls back one that raises."""
+    async with database.transaction() as session:
+        await repository.upsert_site(session, "kept", "https://kept.example/")
+
+    async def write_then_fail() -> None:
+        async with database.transaction() as session:
+            await repository.upsert_site(session, "lost", "https://lost.example/")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await write_then_fail()
+    async with database.session() as session:
+        assert (await repository.table_counts(session))["sites"] == 1
+
+
+async def test_upgrade_failure_is_a_store_error(tmp_path: Path):
+    """A file that is not a database makes upgrade() raise StoreError, not SQLAlchemy's error."""
+    path = tmp_path / "x.db"
+    path.write_bytes(b"this is not a SQLite database " * 100)
+    database = Database.from_url(f"sqlite:///{path}")
+    try:
+        with pytest.raises(StoreError) as caught:
+            await database.upgrade()
+        assert caught.value.table == "alembic_version"
+    finally:
+        await database.dispose()
+
+
+def test_sqlite_file_in_a_missing_folder_is_refused(tmp_path: Path):
+    """SQLite does not create folders: a path in a missing one fails early, naming the folder."""
+    with pytest.raises(StoreError, match="does not exist"):
+        Database.from_url(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")

@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ingest.errors import StoreError
+from ingest.items import (
+    AdsTxt,
+    AdsTxtIssue,
+    AdsTxtRecord,
+    AdsTxtVariable,
+    Article,
+    CanonicalSection,
+    DuplicateOccurrence,
+    ListBlock,
+    Section,
+    SectionMatch,
+    StoredArticle,
+)
+from ingest.store import repository
+from ingest.store.repository import PageRecord, PageState
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+SITE_URL = "https://skincare.example/"
+
+
+def canonical(section: Section) -> CanonicalSection:
+    """The canonical section a section founds (fingerprint of heading and text)."""
+    digest = hashlib.sha256(f"{section.heading}\n{section.text}".encode()).hexdigest()
+    return CanonicalSection(digest, section.heading, section.text)
+
+
+def new_matches(article: Article) -> list[SectionMatch]:
+    """Every section founds its own group."""
+    return [SectionMatch(canonical(s), 1.0, "new") for s in article.sections]
+
+
+INTRO = Section("", 0, ("Before the first heading.",))
+ROUTINE = Section(
+    "Morning routine",
+    2,
+    ("Start with a gentle cleanser.", "Then apply serum."),
+    (
+        ListBlock(ordered=True, items=("Cleanse", "Tone", "Moisturise")),
+        ListBlock(ordered=False, items=("SPF 30", "SPF 50")),
+    ),
+)
+CERT = Section("Microneedling Certification", 3, ("Get certified with our course.",))
+ARTICLE = Article(
+    url="https://skincare.example/routine",
+    title="A simple routine",
+    description="Three steps.",
+    language="en",
+    sections=(INTRO, ROUTINE, CERT),
+)
+
+
+async def store_article(session, article: Article, matches=None) -> tuple[int, int]:
+    """Store a page and its article in the open transaction; return (site_id, article_id)."""
+    site_id = await repository.upsert_site(session, "skincare", SITE_URL)
+    page = PageRecord(article.url, "stored", T0, status_code=200, content_hash="h")
+    page_id = await repository.upsert_page(session, site_id, None, page)
+    matches = new_matches(article) if matches is None else matches
+    return site_id, await repository.replace_article(session, site_id, page_id, article, matches)
+
+
+async def test_article_round_trip_keeps_sections_and_blocks_in_order(database):
+    """get_article returns exactly the stored sections, paragraphs and lists, in order."""
+    async with database.session() as session, session.begin():
+        await store_article(session, ARTICLE)
+    async with database.session() as session:
+        stored = await repository.get_article(session, ARTICLE.url)
+    assert isinstance(stored, StoredArticle)
+    assert (stored.site, stored.url, stored.title) == ("skincare", ARTICLE.url, ARTICLE.title)
+    assert (stored.description, stored.language) == ("Three steps.", "en")
+    assert tuple(s.section for s in stored.sections) == ARTICLE.sections
+    assert [s.rule for s in stored.sections] == ["new", "new", "new"]
+    assert len({s.canonical_id for s in stored.sections}) == 3
+
+
+async def test_get_article_of_an_unknown_url_is_none(database):
+    """An URL never stored reads back as None, not an error."""
+    async with database.session() as session:
+        assert await repository.get_article(session, "https://nowhere.example/") is None
+
+
+async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(database):
+    """Storing an article again replaces its rows; canonicals no longer used are deleted."""
+    async with database.session() as session, session.begin():
+        await store_article(session, ARTICLE)
+        await store_article(session, ARTICLE)
+    async with database.session() as session:
+        first = await repository.table_counts(session)
+    assert first["articles"] == 1
+    assert first["section_occurrences"] == 3
+    assert first["paragraphs"] == 4
+    assert first["lists"] == 2
+    assert first["list_items"] == 5
+    assert first["canonical_sections"] == 3
+
+    shorter = Article(ARTICLE.url, "Shorter", sections=(ROUTINE,))
+    async with database.session() as session, session.begin():
+        await store_article(session, shorter)
+    async with database.session() as session:
+        counts = await repository.table_counts(session)
+        known = await repository.load_canonical_sections(session, 1)
+        stored = await repository.get_article(session, ARTICLE.url)
+    assert (counts["articles"], counts["section_occurrences"], counts["paragraphs"]) == (1, 1, 2)
+    assert counts["canonical_sections"] == 1
+    assert known == [canonical(ROUTINE)]
+    assert stored is not None
+    assert stored.title == "Shorter"
+    assert tuple(s.section for s in stored.sections) == (ROUTINE,)
+
+
+async def test_first_canonical_heading_and_text_win(database):
+    """A canonical fingerprint seen again keeps the heading and text stored first."""
+    first = canonical(CERT)
+    renamed = CanonicalSection(first.fingerprint, "Another heading", "another text")
+    other = Article("https://skincare.example/other", "Other", sections=(CERT,))
+    async with database.session() as session, session.begin():
+        site_id, _ = await store_article(session, ARTICLE)
+        await store_article(session, other, [SectionMatch(renamed, 0.97, "near")])
+        known = await repository.load_canonical_sections(session, site_id)
+    assert known == [canonical(INTRO), canonical(ROUTINE), first]
+
+
+async def test_two_articles_sharing_a_canonical_form_one_duplicate_group(database):
+    """Two sections pointing at one canonical section are listed as one group, by URL."""
+    other = Article(
+        "https://skincare.example/a-other", "Other", sections=(Section("Intro", 2, ("x",)), CERT)
+    )
+    matches = [SectionMatch(canonical(other.sections[0]), 1.0, "new")]
+    matches.append(SectionMatch(canonical(CERT), 0.95, "near"))
+    async with database.session() as session, session.begin():
+        await store_article(session, ARTICLE)
+        await store_article(session, other, matches)
+    async with database.session() as session:
+        groups = await repository.list_duplicate_groups(session)
+        for_site = await repository.list_duplicate_groups(session, "skincare")
+        for_other = await repository.list_duplicate_groups(session, "no-such-site")
+        stored = await repository.get_article(session, other.url)
+    assert len(groups) == 1
+    group = groups[0]
+    assert (group.site, group.heading) == ("skincare", CERT.heading)
+    assert group.occurrences == (
+        DuplicateOccurrence(other.url, 1, CERT.heading, 0.95),
+        DuplicateOccurrence(ARTICLE.url, 2, CERT.heading, 1.0),
+    )
+    assert stored is not None
+    assert stored.sections[1].canonical_id == group.canonical_id
+    assert for_site == groups
+    assert for_other == []
+
+
+async def test_failed_fetch_keeps_the_validators_of_the_last_good_one(database):
+    """upsert_page records a failure without erasing etag, last_modified and content_hash."""
+    url = "https://skincare.example/routine"
+    good = PageRecord(
+        url, "stored", T0, 200, '"v1"', "Sat, 01 Mar 2025 12:00:00 GMT", "hash1", "text/html"
+    )
+    failed = PageRecord(
+        url, "failed", T0 + timedelta(days=1), 503, error_kind="http_5xx", error_message="HTTP 503"
+    )
+    async with database.session() as session, session.begin():
+        site_id = await repository.upsert_site(session, "skincare", SITE_URL)
+        first_id = await repository.upsert_page(session, site_id, None, good)
+        run_id = await repository.start_run(session, started_at=T0)
+        second_id = await repository.upsert_page(session, site_id, run_id, failed)
+    async with database.session() as session:
+        state = await repository.get_page_state(session, url)
+        missing = await repository.get_page_state(session, url + "/nope")
+    assert first_id == second_id
+    assert state == PageState('"v1"', "Sat, 01 Mar 2025 12:00:00 GMT", "hash1")
+    assert missing is None
+
+    newer = PageRecord(url, "stored", T0 + timedelta(days=2), 200, '"v2"', None, "hash2")
+    async with database.session() as session, session.begin():
+        await repository.upsert_page(session, site_id, None, newer)
+        state = await repository.get_page_state(session, url)
+    assert state == PageState('"v2"', "Sat, 01 Mar 2025 12:00:00 GMT", "hash2")
+
+
+ADS_V1 = AdsTxt(
+    records=(
+        AdsTxtRecord(1, "google.com", "pub-1", "DIRECT", "f08c47fec0942fa0"),
+        AdsTxtRecord(2, "appnexus.com", "42", "RESELLER", None, "extra"),
+    ),
+    variables=(AdsTxtVariable(3, "CONTACT", "ads@skincare.example"),),
+    issues=(AdsTxtIssue(4, "garbage line", "expected 3 or 4 fields"),),
+)
+ADS_V2 = AdsTxt(records=(AdsTxtRecord(1, "openx.com", "7", "DIRECT"),))
+
+
+async def test_adstxt_replace_is_whole(database):
+    """A new ads.txt snapshot replaces records, variables and issues, and updates the counts."""
+    url = SITE_URL + "ads.txt"
+    fetched = T0 + timedelta(hours=1)
+    async with database.session() as session, session.begin():
+        site_id = await repository.upsert_site(session, "skincare", SITE_URL)
+        file_id = await repository.replace_adstxt(
+            session, site_id, url, ADS_V1, status_code=200, etag='"a"', last_modified=None,
+            content_hash="c1", fetched_at=T0,
+        )  # fmt: skip
+    async with database.session() as session:
+        assert await repository.get_adstxt(session, "skincare") == (url, T0, ADS_V1)
+        counts = await repository.table_counts(session)
+    assert (counts["adstxt_records"], counts["adstxt_variables"], counts["adstxt_issues"]) == (
+        2, 1, 1,
+    )  # fmt: skip
+    async with database.session() as session, session.begin():
+        again = await repository.replace_adstxt(
+            session, site_id, url, ADS_V2, status_code=200, etag=None, last_modified="yesterday",
+            content_hash="c2", fetched_at=fetched,
+        )  # fmt: skip
+        state = await repository.get_adstxt_state(session, site_id, url)
+    async with database.session() as session:
+        found = await repository.get_adstxt(session, "skincare")
+        counts = await repository.table_counts(session)
+        none = await repository.get_adstxt(session, "unknown")
+    assert again == file_id
+    assert found == (url, fetched, ADS_V2)
+    assert found[1].tzinfo is UTC
+    assert state == PageState(None, "yesterday", "c2")
+    assert (counts["adstxt_files"], counts["adstxt_records"], counts["adstxt_issues"]) == (1, 1, 0)
+    assert none is None
+
+
+async def test_a_failing_write_raises_store_error_naming_table_and_key(database):
+    """A page pointing at a missing site violates its foreign key: StoreError(pages, url)."""
+    page = PageRecord("https://skincare.example/x", "stored", T0)
+    async with database.session() as session, session.begin():
+        with pytest.raises(StoreError) as caught:
+            await repository.upsert_page(session, 999, None, page)
+    assert (caught.value.table, caught.value.key) == ("pages", page.url)
+    assert isinstance(caught.value.__cause__, Exception)
+
+
+async def test_an_unknown_outcome_is_refused(database):
+    """pages.outcome is limited to the known outcomes by a CHECK constraint."""
+    async with database.session() as session, session.begin():
+        site_id = await repository.upsert_site(session, "skincare", SITE_URL)
+        with pytest.raises(StoreError, match="pages"):
+            await repository.upsert_page(session, site_id, None, PageRecord("u", "bogus", T0))
+
+
+async def test_a_rolled_back_transaction_leaves_nothing_half_written(database):
+    """An error after some writes rolls the whole article back: no page, article or section."""
+
+    async def write_then_fail() -> None:
+        async with database.session() as session, session.begin():
+            await store_article(session, ARTICLE)
+            raise RuntimeError("after the writes")
+
+    with pytest.raises(RuntimeError, match="after the writes"):
+        await write_then_fail()
+    async with database.session() as session:
+        counts = await repository.table_counts(session)
+    assert counts == dict.fromkeys(counts, 0)
+
+
+async def test_finish_run_records_status_and_summary(database):
+    """finish_run stores the end time, status and JSON summary; an unknown run is a StoreError."""
+    async with database.session() as session, session.begin():
+        run_id = await repository.start_run(session, started_at=T0)
+        await repository.finish_run(
+            session, run_id, status="ok", finished_at=T0 + timedelta(minutes=5),
+            summary={"pages": 3, "failed": 0},
+        )  # fmt: skip
+        with pytest.raises(StoreError) as caught:
+            await repository.finish_run(
+                session, run_id + 100, status="ok", finished_at=T0, summary={}
+            )
+    assert (caught.value.table, caught.value.key) == ("runs", str(run_id + 100))
+
+
+async def test_replace_article_needs_one_match_per_section(database):
+    """A matches list that does not line up with the sections is a programming error."""
+    async with database.session() as session, session.begin():
+        with pytest.raises(ValueError, match="3 sections but 1 matches"):
+            await store_article(session, ARTICLE, new_matches(ARTICLE)[:1])
+
+
+async def test_empty_article_and_empty_adstxt_are_stored(database):
+    """An article without sections and an ads.txt without lines are valid, empty snapshots."""
+    empty = Article("https://skincare.example/empty", "Empty")
+    async with database.session() as session, session.begin():
+        site_id, _ = await store_article(session, empty)
+        await repository.replace_adstxt(
+            session, site_id, SITE_URL + "ads.txt", AdsTxt(), status_code=200, etag=None,
+            last_modified=None, content_hash="e", fetched_at=T0,
+        )  # fmt: skip
+    async with database.session() as session:
+        stored = await repository.get_article(session, empty.url)
+        ads = await repository.get_adstxt(session, "skincare")
+    assert stored == StoredArticle("skincare", empty.url, "Empty", None, None, ())
+    assert ads == (SITE_URL + "ads.txt", T0, AdsTxt())

@@ -1,0 +1,170 @@
+"""The ``ingest`` command: exit codes, output formats and the read commands, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner
+
+from ingest.cli import ExitCode, cli
+
+if TYPE_CHECKING:
+    from ingest.demo import FixtureServer
+
+REPO = Path(__file__).resolve().parents[1]
+ARTICLE = "/what-does-microneedling-actually-do/"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click test runner."""
+    return CliRunner()
+
+
+@pytest.fixture
+def sites_file(tmp_path: Path, site: FixtureServer) -> Path:
+    """A sites file naming the fixture site, with its own SQLite database."""
+    path = tmp_path / "sites.yaml"
+    path.write_text(
+        f"database: sqlite:///{tmp_path / 'cli.db'}\n"
+        f"sites:\n  - name: skincare\n    url: {site.origin}/\n    allow_private_networks: true\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_exit_codes_are_pinned():
+    """The documented exit codes never change meaning."""
+    assert {c.name: c.value for c in ExitCode} == {"OK": 0, "FAILURES": 1, "USAGE": 2, "LOCKED": 75}
+
+
+def test_run_prints_summary_and_exits_0(runner, sites_file):
+    """A clean run exits 0 and prints what it did."""
+    result = runner.invoke(cli, ["run", "--source", str(sites_file)])
+    assert result.exit_code == 0, result.output
+    assert "3 stored" in result.output
+    assert "failures: none" in result.output
+
+
+def test_run_json_summary(runner, sites_file):
+    """--format json prints the report as one JSON object."""
+    result = runner.invoke(cli, ["run", "--source", str(sites_file), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["status"] == "ok"
+    assert report["totals"]["articles"] == 3
+    assert report["totals"]["duplicate_groups"] == 1
+
+
+def test_run_with_a_failure_exits_1_and_names_the_url(runner, sites_file, site):
+    """A page that fails makes the exit code 1 and the summary names its URL and kind."""
+    site.set_status(ARTICLE, 404)
+    result = runner.invoke(cli, ["run", "--source", str(sites_file)])
+    assert result.exit_code == ExitCode.FAILURES
+    assert f"[http_404] skincare {site.origin}{ARTICLE}" in result.output
+
+
+def test_config_typo_exits_2_with_file_and_line(runner, tmp_path):
+    """A typo'd key exits 2, naming the file, line and key, and fetches nothing."""
+    path = tmp_path / "sites.yaml"
+    path.write_text("sites:\n  - name: a\n    url: http://127.0.0.1:9/\n    concurency: 3\n")
+    result = runner.invoke(cli, ["run", "--source", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert (
+        f'{path}:4: sites[0].concurency: unknown key (did you mean "concurrency"?)' in result.output
+    )
+
+
+def test_unknown_site_exits_2(runner, sites_file):
+    """--site with a name the file does not have is a usage error."""
+    result = runner.invoke(cli, ["run", "--source", str(sites_file), "--site", "nope"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "no site named nope" in result.output
+
+
+def test_read_commands_after_a_run(runner, sites_file, site, tmp_path):
+    """Commands show, duplicates and adstxt print what a run stored, in the documented shapes."""
+    assert runner.invoke(cli, ["run", "--source", str(sites_file)]).exit_code == 0
+    db = ["--db", f"sqlite:///{tmp_path / 'cli.db'}"]
+
+    shown = runner.invoke(cli, ["show", f"{site.origin}{ARTICLE}", *db, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    article = json.loads(shown.output)
+    assert article["title"] == "What Does Microneedling Actually Do?"
+    assert {"heading", "level", "paragraphs", "lists", "canonical_id"} <= set(
+        article["sections"][0]
+    )
+
+    dups = runner.invoke(cli, ["duplicates", *db, "--format", "json"])
+    groups = json.loads(dups.output)
+    assert len(groups) == 1
+    assert set(groups[0]) >= {"canonical_id", "heading", "occurrences"}
+    assert set(groups[0]["occurrences"][0]) == {"url", "position", "heading", "similarity"}
+    ids = {s["canonical_id"] for s in article["sections"] if s["heading"] == groups[0]["heading"]}
+    assert ids == {groups[0]["canonical_id"]}
+
+    ads = runner.invoke(cli, ["adstxt", "skincare", *db, "--format", "json"])
+    assert json.loads(ads.output)["records"][0]["domain"] == "google.com"
+
+    for command in (["show", f"{site.origin}{ARTICLE}"], ["duplicates"], ["adstxt", "skincare"]):
+        table = runner.invoke(cli, [*command, *db])
+        assert table.exit_code == 0, table.output
+        assert table.output.strip()
+
+
+def test_show_unknown_url_exits_1(runner, tmp_path):
+    """The show for a URL that is not stored says so and exits 1."""
+    result = runner.invoke(
+        cli, ["show", "http://nowhere.example/", "--db", f"sqlite:///{tmp_path / 'e.db'}"]
+    )
+    assert result.exit_code == ExitCode.FAILURES
+    assert "no article stored for http://nowhere.example/" in result.output
+
+
+def test_extract_file_json_shape(runner):
+    """The extract on a file prints exactly the documented JSON keys."""
+    page = REPO / "fixtures" / "skincare" / "site" / ARTICLE.strip("/") / "index.html"
+    result = runner.invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["url", "title", "description", "language", "sections"]
+    assert list(data["sections"][0]) == ["heading", "level", "paragraphs", "lists"]
+    assert data["title"] == "What Does Microneedling Actually Do?"
+
+
+def test_extract_markdown_and_text(runner):
+    """The extract --format markdown and text render headings, paragraphs and list items."""
+    page = REPO / "fixtures" / "skincare" / "site" / ARTICLE.strip("/") / "index.html"
+    markdown = runner.invoke(cli, ["extract", str(page), "--format", "markdown"]).output
+    assert markdown.startswith("# What Does Microneedling Actually Do?\n")
+    assert "\n### Understanding Microneedling\n" in markdown
+    assert "\n- Shrinking enlarged pores\n" in markdown
+    plain = runner.invoke(cli, ["extract", str(page), "--format", "text"]).output
+    assert "\nShrinking enlarged pores\n" in plain
+    assert "#" not in plain
+
+
+def test_extract_url(runner, site):
+    """The extract fetches a URL when given one."""
+    result = runner.invoke(cli, ["extract", f"{site.origin}{ARTICLE}"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["url"] == f"{site.origin}{ARTICLE}"
+
+
+def test_extract_missing_file(runner, tmp_path):
+    """The extract on a missing file names it and exits 1."""
+    result = runner.invoke(cli, ["extract", str(tmp_path / "nope.html")])
+    assert result.exit_code == ExitCode.FAILURES
+    assert "nope.html" in result.output
+
+
+def test_db_upgrade(runner, tmp_path):
+    """The db upgrade creates a new database and is idempotent."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    for _ in range(2):
+        result = runner.invoke(cli, ["db", "upgrade", "--db", url])
+        assert result.exit_code == 0, result.output
+        assert "up to date" in result.output

@@ -1,0 +1,45 @@
+"""Rendering articles as JSON-ready dicts, Markdown and text."""
+
+from __future__ import annotations
+
+from ingest.items import Article, ListBlock, Section
+from ingest.render import article_to_dict, article_to_markdown, article_to_text
+
+ARTICLE = Article(
+    url="http://a.example/p/",
+    title="Title",
+    description=None,
+    language="en",
+    sections=(
+        Section("", 0, ("Intro.",)),
+        Section("Steps", 2, ("Do this:",), (ListBlock(ordered=True, items=("one", "two")),)),
+        Section("Detail", 3, ("More.",)),
+    ),
+)
+
+
+def test_dict_shape_is_exact():
+    """The extract JSON shape: exactly these keys, in this order."""
+    data = article_to_dict(ARTICLE)
+    assert list(data) == ["url", "title", "description", "language", "sections"]
+    assert data["sections"][1] == {
+        "heading": "Steps",
+        "level": 2,
+        "paragraphs": ["Do this:"],
+        "lists": [{"ordered": True, "items": ["one", "two"]}],
+    }
+
+
+def test_markdown():
+    """Markdown puts the title at #, section levels one deeper, and numbers ordered lists."""
+    assert article_to_markdown(ARTICLE) == (
+        "# Title\n\nIntro.\n\n### Steps\n\nDo this:\n\n1. one\n2. two\n\n#### Detail\n\nMore.\n"
+    )
+
+
+def test_text():
+    """Plain text keeps the words and drops the markup."""
+    assert (
+        article_to_text(ARTICLE)
+        == "Title\n\nIntro.\n\nSteps\n\nDo this:\n\none\n\ntwo\n\nDetail\n\nMore.\n"
+    )
