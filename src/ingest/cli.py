@@ -31,7 +31,7 @@ from ingest.render import (
     group_to_dict,
     stored_article_to_dict,
 )
-from ingest.store import repository
+from ingest.store import queries
 from ingest.store.db import Database
 from ingest.tables import adstxt_table, article_table, groups_table, progress_display
 
@@ -232,7 +232,7 @@ def demo_command(fixtures: Path, source: Path, database: str | None) -> None:
         report = _run_pipeline(source, database, None)
     _print_report(report, "text")
     url = config.database
-    groups = _read(url, lambda s: repository.list_duplicate_groups(s, None))
+    groups = _read(url, lambda s: queries.list_duplicate_groups(s, None))
     if groups:
         click.echo("")
         groups_table(groups)
@@ -300,7 +300,7 @@ def show_command(url: str, database: str, fmt: str) -> None:
     Example:
       ingest show http://127.0.0.1:8765/what-does-microneedling-actually-do/ --format json
     """  # noqa: D301
-    stored = _read(database, lambda s: repository.get_article(s, url))
+    stored = _read(database, lambda s: queries.get_article(s, url))
     if stored is None:
         _fail(f"no article stored for {url}", ExitCode.FAILURES)
     assert stored is not None
@@ -321,7 +321,7 @@ def duplicates_command(site: str | None, database: str, fmt: str) -> None:
     Example:
       ingest duplicates --site skincare --format json
     """  # noqa: D301
-    groups = _read(database, lambda s: repository.list_duplicate_groups(s, site))
+    groups = _read(database, lambda s: queries.list_duplicate_groups(s, site))
     if fmt == "json":
         click.echo(json.dumps([group_to_dict(g) for g in groups], indent=2, ensure_ascii=False))
     else:
@@ -339,7 +339,7 @@ def adstxt_command(site: str, database: str, fmt: str) -> None:
     Example:
       ingest adstxt skincare --format json
     """  # noqa: D301
-    found = _read(database, lambda s: repository.get_adstxt(s, site))
+    found = _read(database, lambda s: queries.get_adstxt(s, site))
     if found is None:
         _fail(f"no ads.txt stored for site {site!r}", ExitCode.FAILURES)
     assert found is not None

@@ -36,7 +36,7 @@ from ingest.parse.adstxt import parse_adstxt
 from ingest.parse.html import parse_article, parse_page
 from ingest.parse.links import extract_links
 from ingest.report import ReportBuilder, RunReport
-from ingest.store import repository
+from ingest.store import queries, repository
 from ingest.store.db import Database
 from ingest.store.repository import PageRecord, PageState
 
@@ -122,7 +122,7 @@ async def run(
         try:
             await asyncio.gather(*(ingest_site(ctx, site) for site in chosen))
             async with database.session() as session:
-                groups = await repository.list_duplicate_groups(session)
+                groups = await queries.list_duplicate_groups(session)
             report.duplicate_groups = len(groups)
             result = report.build()
             status = "ok" if result.ok else "failed"
@@ -166,12 +166,14 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
         log.warning("site.failed site=%s kind=%s url=%s", site.name, exc.kind, exc.url)
         urls = []
     report.add(site.name, "discovered", len(urls))
+    async with ctx.database.session() as session:
+        states = await repository.load_page_states(session, site_id)
     done = 0
 
     async def one(url: str) -> _Parsed | None:
         nonlocal done
         try:
-            return await _fetch_and_parse(ctx, site, site_id, url)
+            return await _fetch_and_parse(ctx, site, site_id, url, states.get(url))
         finally:
             done += 1
             if ctx.progress is not None:
@@ -189,7 +191,7 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
 
 
 async def _fetch_and_parse(
-    ctx: RunContext, site: SiteConfig, site_id: int, url: str
+    ctx: RunContext, site: SiteConfig, site_id: int, url: str, state: PageState | None
 ) -> _Parsed | None:
     report = ctx.report
     if not await ctx.robots.allowed(url):
@@ -197,8 +199,6 @@ async def _fetch_and_parse(
         await _record(ctx, site_id, PageRecord(url, "skipped", _now(), error_kind="blocked_robots"))
         log.debug("fetch.skipped site=%s url=%s kind=blocked_robots", site.name, url)
         return None
-    async with ctx.database.session() as session:
-        state = await repository.get_page_state(session, url)
     try:
         result = await _conditional_fetch(ctx, site, url, state)
     except FetchError as exc:

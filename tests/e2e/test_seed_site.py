@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from ingest.config import Config, SiteConfig
 from ingest.pipeline import run
-from ingest.store import repository
+from ingest.store import queries
 from ingest.store.models import Base
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ async def test_seed_site_end_to_end(site: FixtureServer, database: Database):
 
     async with database.session() as session:
         for golden in ARTICLES.values():
-            stored = await repository.get_article(session, _url(site, golden))
+            stored = await queries.get_article(session, _url(site, golden))
             assert stored is not None, golden["url"]
             got = {
                 "title": stored.title,
@@ -89,7 +89,7 @@ async def test_seed_site_end_to_end(site: FixtureServer, database: Database):
             }
             assert got == want, golden["url"]
 
-        groups = await repository.list_duplicate_groups(session)
+        groups = await queries.list_duplicate_groups(session)
         assert len(groups) == 1
         (group,) = groups
         assert group.heading == "Understanding Microneedling"
@@ -103,7 +103,7 @@ async def test_seed_site_end_to_end(site: FixtureServer, database: Database):
         )
         assert len({row[0] for row in conclusions}) == 3
 
-        found = await repository.get_adstxt(session, "skincare")
+        found = await queries.get_adstxt(session, "skincare")
         assert found is not None
         records = found[2].records
         assert ("google.com", "pub-2032008856654686", "DIRECT", "f08c47fec0942fa0") in {
@@ -168,14 +168,14 @@ async def test_failed_refetch_keeps_what_was_stored(site: FixtureServer, databas
     await run(config, database=database)
     golden = ARTICLES["what-does-microneedling-actually-do"]
     async with database.session() as session:
-        before = await repository.get_article(session, _url(site, golden))
+        before = await queries.get_article(session, _url(site, golden))
     site.set_status("/what-does-microneedling-actually-do/", 500, times=None)
 
     report = await run(config, database=database)
 
     assert [f.kind for f in report.failures] == ["http_5xx"]
     async with database.session() as session:
-        after = await repository.get_article(session, _url(site, golden))
+        after = await queries.get_article(session, _url(site, golden))
     assert after == before
 
 

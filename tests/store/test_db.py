@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ingest.errors import StoreError
-from ingest.store import repository
+from ingest.store import queries, repository
 from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url
 from ingest.store.models import Base
 
@@ -65,7 +65,7 @@ async def test_upgrade_builds_a_new_database_and_is_idempotent(database_url):
         await database.upgrade()
         assert await database.current_revision() == "0001"
         async with database.session() as session:
-            counts = await repository.table_counts(session)
+            counts = await queries.table_counts(session)
         assert set(counts) == set(Base.metadata.tables)
         assert counts["sites"] == 1
     finally:
@@ -98,7 +98,7 @@ async def test_transaction_commits_on_success_and_rolls_back_on_error(database):
     with pytest.raises(RuntimeError, match="boom"):
         await write_then_fail()
     async with database.session() as session:
-        assert (await repository.table_counts(session))["sites"] == 1
+        assert (await queries.table_counts(session))["sites"] == 1
 
 
 async def test_upgrade_failure_is_a_store_error(tmp_path: Path):

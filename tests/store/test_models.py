@@ -9,7 +9,7 @@ from sqlalchemy import delete, inspect, select
 
 from ingest.errors import StoreError
 from ingest.items import Article, CanonicalSection, ListBlock, Section, SectionMatch
-from ingest.store import repository
+from ingest.store import queries, repository
 from ingest.store.db import MIGRATIONS_DIR
 from ingest.store.models import ArticleRow, Base, RunRow
 from ingest.store.repository import PageRecord
@@ -88,7 +88,7 @@ async def test_deleting_an_article_cascades_to_its_sections_and_blocks(database)
     async with database.session() as session, session.begin():
         await session.execute(delete(ArticleRow))
     async with database.session() as session:
-        counts = await repository.table_counts(session)
+        counts = await queries.table_counts(session)
     children = ("section_occurrences", "paragraphs", "lists", "list_items")
     assert {name: counts[name] for name in children} == dict.fromkeys(children, 0)
     assert counts["canonical_sections"] == 1

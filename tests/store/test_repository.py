@@ -19,7 +19,7 @@ from ingest.items import (
     SectionMatch,
     StoredArticle,
 )
-from ingest.store import repository
+from ingest.store import queries, repository
 from ingest.store.repository import PageRecord, PageState
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -71,7 +71,7 @@ async def test_article_round_trip_keeps_sections_and_blocks_in_order(database):
     async with database.session() as session, session.begin():
         await store_article(session, ARTICLE)
     async with database.session() as session:
-        stored = await repository.get_article(session, ARTICLE.url)
+        stored = await queries.get_article(session, ARTICLE.url)
     assert isinstance(stored, StoredArticle)
     assert (stored.site, stored.url, stored.title) == ("skincare", ARTICLE.url, ARTICLE.title)
     assert (stored.description, stored.language) == ("Three steps.", "en")
@@ -83,7 +83,7 @@ async def test_article_round_trip_keeps_sections_and_blocks_in_order(database):
 async def test_get_article_of_an_unknown_url_is_none(database):
     """An URL never stored reads back as None, not an error."""
     async with database.session() as session:
-        assert await repository.get_article(session, "https://nowhere.example/") is None
+        assert await queries.get_article(session, "https://nowhere.example/") is None
 
 
 async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(database):
@@ -92,7 +92,7 @@ async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(data
         await store_article(session, ARTICLE)
         await store_article(session, ARTICLE)
     async with database.session() as session:
-        first = await repository.table_counts(session)
+        first = await queries.table_counts(session)
     assert first["articles"] == 1
     assert first["section_occurrences"] == 3
     assert first["paragraphs"] == 4
@@ -104,9 +104,9 @@ async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(data
     async with database.session() as session, session.begin():
         await store_article(session, shorter)
     async with database.session() as session:
-        counts = await repository.table_counts(session)
+        counts = await queries.table_counts(session)
         known = await repository.load_canonical_sections(session, 1)
-        stored = await repository.get_article(session, ARTICLE.url)
+        stored = await queries.get_article(session, ARTICLE.url)
     assert (counts["articles"], counts["section_occurrences"], counts["paragraphs"]) == (1, 1, 2)
     assert counts["canonical_sections"] == 1
     assert known == [canonical(ROUTINE)]
@@ -138,10 +138,10 @@ async def test_two_articles_sharing_a_canonical_form_one_duplicate_group(databas
         await store_article(session, ARTICLE)
         await store_article(session, other, matches)
     async with database.session() as session:
-        groups = await repository.list_duplicate_groups(session)
-        for_site = await repository.list_duplicate_groups(session, "skincare")
-        for_other = await repository.list_duplicate_groups(session, "no-such-site")
-        stored = await repository.get_article(session, other.url)
+        groups = await queries.list_duplicate_groups(session)
+        for_site = await queries.list_duplicate_groups(session, "skincare")
+        for_other = await queries.list_duplicate_groups(session, "no-such-site")
+        stored = await queries.get_article(session, other.url)
     assert len(groups) == 1
     group = groups[0]
     assert (group.site, group.heading) == ("skincare", CERT.heading)
@@ -205,8 +205,8 @@ async def test_adstxt_replace_is_whole(database):
             content_hash="c1", fetched_at=T0,
         )  # fmt: skip
     async with database.session() as session:
-        assert await repository.get_adstxt(session, "skincare") == (url, T0, ADS_V1)
-        counts = await repository.table_counts(session)
+        assert await queries.get_adstxt(session, "skincare") == (url, T0, ADS_V1)
+        counts = await queries.table_counts(session)
     assert (counts["adstxt_records"], counts["adstxt_variables"], counts["adstxt_issues"]) == (
         2, 1, 1,
     )  # fmt: skip
@@ -217,9 +217,9 @@ async def test_adstxt_replace_is_whole(database):
         )  # fmt: skip
         state = await repository.get_adstxt_state(session, site_id, url)
     async with database.session() as session:
-        found = await repository.get_adstxt(session, "skincare")
-        counts = await repository.table_counts(session)
-        none = await repository.get_adstxt(session, "unknown")
+        found = await queries.get_adstxt(session, "skincare")
+        counts = await queries.table_counts(session)
+        none = await queries.get_adstxt(session, "unknown")
     assert again == file_id
     assert found == (url, fetched, ADS_V2)
     assert found[1].tzinfo is UTC
@@ -257,7 +257,7 @@ async def test_a_rolled_back_transaction_leaves_nothing_half_written(database):
     with pytest.raises(RuntimeError, match="after the writes"):
         await write_then_fail()
     async with database.session() as session:
-        counts = await repository.table_counts(session)
+        counts = await queries.table_counts(session)
     assert counts == dict.fromkeys(counts, 0)
 
 
@@ -293,7 +293,7 @@ async def test_empty_article_and_empty_adstxt_are_stored(database):
             last_modified=None, content_hash="e", fetched_at=T0,
         )  # fmt: skip
     async with database.session() as session:
-        stored = await repository.get_article(session, empty.url)
-        ads = await repository.get_adstxt(session, "skincare")
+        stored = await queries.get_article(session, empty.url)
+        ads = await queries.get_adstxt(session, "skincare")
     assert stored == StoredArticle("skincare", empty.url, "Empty", None, None, ())
     assert ads == (SITE_URL + "ads.txt", T0, AdsTxt())

@@ -15,28 +15,23 @@ __all__ = [
     "PageState",
     "delete_article",
     "finish_run",
-    "get_adstxt",
     "get_adstxt_state",
-    "get_article",
     "get_page_state",
-    "list_duplicate_groups",
     "load_canonical_sections",
+    "load_page_states",
     "replace_adstxt",
     "replace_article",
     "start_run",
-    "table_counts",
     "upsert_page",
     "upsert_site",
 ]
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.errors import StoreError
 from ingest.items import (
@@ -45,14 +40,9 @@ from ingest.items import (
     AdsTxtRecord,
     AdsTxtVariable,
     CanonicalSection,
-    DuplicateGroup,
-    DuplicateOccurrence,
-    ListBlock,
     Section,
-    StoredArticle,
-    StoredSection,
 )
-from ingest.store.db import error_reason
+from ingest.store.db import translate_errors
 from ingest.store.models import (
     AdsTxtFileRow,
     AdsTxtIssueRow,
@@ -71,7 +61,7 @@ from ingest.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,15 +106,6 @@ _PAGE_ALWAYS = (
 """Page columns every fetch overwrites (the validators are kept when the new value is NULL)."""
 
 
-@contextmanager
-def _translated(table: str, key: object) -> Iterator[None]:
-    """Turn a SQLAlchemy error into a StoreError naming the table and natural key."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise StoreError(table, str(key), error_reason(exc)) from exc
-
-
 def _upsert(
     session: AsyncSession,
     model: type[Base],
@@ -160,14 +141,14 @@ async def upsert_site(session: AsyncSession, name: str, url: str) -> int:
     """Insert or update the site named ``name``; return its id."""
     values = {"name": name, "url": url, "created_at": datetime.now(UTC)}
     statement = _upsert(session, SiteRow, values, keys=["name"], update=["url"])
-    with _translated("sites", name):
+    with translate_errors("sites", name):
         return int((await session.execute(statement.returning(SiteRow.id))).scalar_one())
 
 
 async def start_run(session: AsyncSession, *, started_at: datetime) -> int:
     """Record a new run as ``running``; return its id."""
     statement = insert(RunRow).values(started_at=started_at, status="running")
-    with _translated("runs", "new"):
+    with translate_errors("runs", "new"):
         return int((await session.execute(statement.returning(RunRow.id))).scalar_one())
 
 
@@ -186,7 +167,7 @@ async def finish_run(
         .values(status=status, finished_at=finished_at, summary=summary)
         .returning(RunRow.id)
     )
-    with _translated("runs", run_id):
+    with translate_errors("runs", run_id):
         found = (await session.execute(statement)).scalar_one_or_none()
     if found is None:
         raise StoreError("runs", str(run_id), "no such run")
@@ -197,9 +178,19 @@ async def get_page_state(session: AsyncSession, url: str) -> PageState | None:
     statement = select(PageRow.etag, PageRow.last_modified, PageRow.content_hash).where(
         PageRow.url == url
     )
-    with _translated("pages", url):
+    with translate_errors("pages", url):
         row = (await session.execute(statement)).one_or_none()
     return None if row is None else PageState(*row)
+
+
+async def load_page_states(session: AsyncSession, site_id: int) -> dict[str, PageState]:
+    """The validators and content hash of every page of a site, by URL: one query per site."""
+    statement = select(
+        PageRow.url, PageRow.etag, PageRow.last_modified, PageRow.content_hash
+    ).where(PageRow.site_id == site_id)
+    with translate_errors("pages", f"site_id={site_id}"):
+        rows = (await session.execute(statement)).all()
+    return {url: PageState(etag, modified, digest) for url, etag, modified, digest in rows}
 
 
 async def upsert_page(
@@ -233,7 +224,7 @@ async def upsert_page(
         update=_PAGE_ALWAYS,
         keep_when_null=["etag", "last_modified", "content_hash", "content_type"],
     )
-    with _translated("pages", page.url):
+    with translate_errors("pages", page.url):
         return int((await session.execute(statement.returning(PageRow.id))).scalar_one())
 
 
@@ -265,13 +256,13 @@ async def replace_article(
     upsert = _upsert(
         session, ArticleRow, values, keys=["page_id"], update=[k for k in values if k != "page_id"]
     )
-    with _translated("articles", article.url):
+    with translate_errors("articles", article.url):
         article_id = int((await session.execute(upsert.returning(ArticleRow.id))).scalar_one())
         await session.execute(
             delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
         )
     canonical_ids = await _upsert_canonicals(session, site_id, [m.canonical for m in matches])
-    with _translated("section_occurrences", article.url):
+    with translate_errors("section_occurrences", article.url):
         await _insert_sections(session, article_id, article.sections, matches, canonical_ids)
         await session.execute(
             delete(CanonicalSectionRow).where(
@@ -299,7 +290,7 @@ async def _upsert_canonicals(
     lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
         CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
     )
-    with _translated("canonical_sections", f"site {site_id}"):
+    with translate_errors("canonical_sections", f"site {site_id}"):
         await session.execute(statement)
         return {fingerprint: int(id_) for fingerprint, id_ in await session.execute(lookup)}
 
@@ -365,7 +356,7 @@ async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> b
     Canonical sections of the site left without occurrences are deleted too.
     """
     statement = delete(ArticleRow).where(ArticleRow.page_id == page_id).returning(ArticleRow.id)
-    with _translated("articles", f"page {page_id}"):
+    with translate_errors("articles", f"page {page_id}"):
         deleted = (await session.execute(statement)).scalar_one_or_none()
         await session.execute(
             delete(CanonicalSectionRow).where(
@@ -385,7 +376,7 @@ async def load_canonical_sections(session: AsyncSession, site_id: int) -> list[C
         .where(CanonicalSectionRow.site_id == site_id)
         .order_by(CanonicalSectionRow.id)
     )
-    with _translated("canonical_sections", f"site {site_id}"):
+    with translate_errors("canonical_sections", f"site {site_id}"):
         return [CanonicalSection(*row) for row in await session.execute(statement)]
 
 
@@ -394,7 +385,7 @@ async def get_adstxt_state(session: AsyncSession, site_id: int, url: str) -> Pag
     statement = select(
         AdsTxtFileRow.etag, AdsTxtFileRow.last_modified, AdsTxtFileRow.content_hash
     ).where(AdsTxtFileRow.site_id == site_id, AdsTxtFileRow.url == url)
-    with _translated("adstxt_files", url):
+    with translate_errors("adstxt_files", url):
         row = (await session.execute(statement)).one_or_none()
     return None if row is None else PageState(*row)
 
@@ -426,7 +417,7 @@ async def replace_adstxt(
     }
     changed = [k for k in values if k not in {"site_id", "url"}]
     statement = _upsert(session, AdsTxtFileRow, values, keys=["site_id", "url"], update=changed)
-    with _translated("adstxt_files", url):
+    with translate_errors("adstxt_files", url):
         file_id = int((await session.execute(statement.returning(AdsTxtFileRow.id))).scalar_one())
         children: list[tuple[type[Base], list[dict[str, Any]]]] = [
             (AdsTxtRecordRow, [_row(file_id, r) for r in adstxt.records]),
@@ -445,169 +436,3 @@ def _row(file_id: int, line: AdsTxtRecord | AdsTxtVariable | AdsTxtIssue) -> dic
     row: dict[str, Any] = {name: getattr(line, name) for name in line.__slots__}
     row["file_id"] = file_id
     return row
-
-
-async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
-    """The stored article of ``url`` (article or page URL), sections and blocks in order."""
-    base = select(ArticleRow.id, SiteRow.name, ArticleRow.url, ArticleRow.title).add_columns(
-        ArticleRow.description, ArticleRow.language
-    )
-    base = base.join(SiteRow, SiteRow.id == ArticleRow.site_id)
-    newest = (ArticleRow.updated_at.desc(), ArticleRow.id.desc())
-    with _translated("articles", url):
-        row = (
-            await session.execute(base.where(ArticleRow.url == url).order_by(*newest).limit(1))
-        ).one_or_none()
-        if row is None:
-            by_page = base.join(PageRow, PageRow.id == ArticleRow.page_id).where(PageRow.url == url)
-            row = (await session.execute(by_page)).one_or_none()
-        if row is None:
-            return None
-        article_id, site, article_url, title, description, language = row
-        sections = await _load_sections(session, article_id)
-    return StoredArticle(site, article_url, title, description, language, sections)
-
-
-async def _load_sections(session: AsyncSession, article_id: int) -> tuple[StoredSection, ...]:
-    """An article's sections with their paragraphs and lists, rebuilt in position order."""
-    occurrences = (
-        await session.execute(
-            select(
-                SectionOccurrenceRow.id,
-                SectionOccurrenceRow.heading,
-                SectionOccurrenceRow.level,
-                SectionOccurrenceRow.canonical_id,
-                SectionOccurrenceRow.similarity,
-                SectionOccurrenceRow.rule,
-            )
-            .where(SectionOccurrenceRow.article_id == article_id)
-            .order_by(SectionOccurrenceRow.position)
-        )
-    ).all()
-    ids = [row.id for row in occurrences]
-    paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
-    statement = (
-        select(ParagraphRow.occurrence_id, ParagraphRow.text)
-        .where(ParagraphRow.occurrence_id.in_(ids))
-        .order_by(ParagraphRow.occurrence_id, ParagraphRow.position)
-    )
-    for occurrence_id, text in await session.execute(statement):
-        paragraphs[occurrence_id].append(text)
-    lists: dict[int, list[tuple[bool, list[str]]]] = {id_: [] for id_ in ids}
-    items_of: dict[int, list[str]] = {}
-    statement_lists = (
-        select(ListRow.occurrence_id, ListRow.id, ListRow.ordered)
-        .where(ListRow.occurrence_id.in_(ids))
-        .order_by(ListRow.occurrence_id, ListRow.position)
-    )
-    for occurrence_id, list_id, ordered in await session.execute(statement_lists):
-        items_of[list_id] = []
-        lists[occurrence_id].append((ordered, items_of[list_id]))
-    statement_items = (
-        select(ListItemRow.list_id, ListItemRow.text)
-        .where(ListItemRow.list_id.in_(list(items_of)))
-        .order_by(ListItemRow.list_id, ListItemRow.position)
-    )
-    for list_id, text in await session.execute(statement_items):
-        items_of[list_id].append(text)
-    return tuple(
-        StoredSection(
-            section=Section(
-                heading=row.heading,
-                level=row.level,
-                paragraphs=tuple(paragraphs[row.id]),
-                lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
-            ),
-            canonical_id=row.canonical_id,
-            similarity=row.similarity,
-            rule=row.rule,
-        )
-        for row in occurrences
-    )
-
-
-async def list_duplicate_groups(
-    session: AsyncSession, site: str | None = None
-) -> list[DuplicateGroup]:
-    """Canonical sections with two or more occurrences, largest first, then by canonical id.
-
-    Each group's occurrences are ordered by article URL, then section position.
-    """
-    size = func.count(SectionOccurrenceRow.id).label("size")
-    groups = (
-        select(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading, size)
-        .join(SiteRow, SiteRow.id == CanonicalSectionRow.site_id)
-        .join(SectionOccurrenceRow, SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id)
-        .group_by(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading)
-        .having(size >= 2)  # noqa: PLR2004  (a group is two or more)
-    )
-    if site is not None:
-        groups = groups.where(SiteRow.name == site)
-    group_ids = groups.with_only_columns(CanonicalSectionRow.id)
-    places = (
-        select(
-            SectionOccurrenceRow.canonical_id,
-            ArticleRow.url,
-            SectionOccurrenceRow.position,
-            SectionOccurrenceRow.heading,
-            SectionOccurrenceRow.similarity,
-        )
-        .join(ArticleRow, ArticleRow.id == SectionOccurrenceRow.article_id)
-        .where(SectionOccurrenceRow.canonical_id.in_(group_ids))
-        .order_by(ArticleRow.url, SectionOccurrenceRow.position, SectionOccurrenceRow.id)
-    )
-    with _translated("canonical_sections", site or "*"):
-        found = (await session.execute(groups.order_by(size.desc(), CanonicalSectionRow.id))).all()
-        occurrences: dict[int, list[DuplicateOccurrence]] = {row.id: [] for row in found}
-        for canonical_id, url, position, heading, similarity in await session.execute(places):
-            occurrences[canonical_id].append(
-                DuplicateOccurrence(url, position, heading, similarity)
-            )
-    return [
-        DuplicateGroup(row.id, row.name, row.heading, tuple(occurrences[row.id])) for row in found
-    ]
-
-
-async def get_adstxt(session: AsyncSession, site: str) -> tuple[str, datetime, AdsTxt] | None:
-    """The URL, fetch time and content of the site's most recently fetched ads.txt."""
-    newest = (
-        select(AdsTxtFileRow.id, AdsTxtFileRow.url, AdsTxtFileRow.fetched_at)
-        .join(SiteRow, SiteRow.id == AdsTxtFileRow.site_id)
-        .where(SiteRow.name == site)
-        .order_by(AdsTxtFileRow.fetched_at.desc(), AdsTxtFileRow.id.desc())
-        .limit(1)
-    )
-    with _translated("adstxt_files", site):
-        row = (await session.execute(newest)).one_or_none()
-        if row is None:
-            return None
-        file_id, url, fetched_at = row
-        records = await _lines(session, AdsTxtRecordRow, file_id, AdsTxtRecord)
-        variables = await _lines(session, AdsTxtVariableRow, file_id, AdsTxtVariable)
-        issues = await _lines(session, AdsTxtIssueRow, file_id, AdsTxtIssue)
-    return url, fetched_at, AdsTxt(records, variables, issues)
-
-
-_Line = TypeVar("_Line", AdsTxtRecord, AdsTxtVariable, AdsTxtIssue)
-
-
-async def _lines(
-    session: AsyncSession, model: type[Base], file_id: int, item: type[_Line]
-) -> tuple[_Line, ...]:
-    """One ads.txt file's rows of one table, in line order, as item values."""
-    table = model.__table__
-    columns = [table.c[name] for name in item.__slots__]
-    statement = (
-        select(*columns).where(table.c.file_id == file_id).order_by(table.c.line, table.c.id)
-    )
-    return tuple(item(*row) for row in await session.execute(statement))
-
-
-async def table_counts(session: AsyncSession) -> dict[str, int]:
-    """The number of rows in every table, by table name (sorted)."""
-    counts: dict[str, int] = {}
-    with _translated("*", "count"):
-        for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
-            statement = select(func.count()).select_from(table)
-            counts[table.name] = int((await session.execute(statement)).scalar_one())
-    return counts

@@ -1,0 +1,213 @@
+"""Reads for people and the CLI: stored articles, duplicate groups, ads.txt files, row counts.
+
+Like the repository, every function takes the caller's session and returns ``ingest.items``
+values, never ORM objects.
+"""
+
+from __future__ import annotations
+
+__all__ = ["get_adstxt", "get_article", "list_duplicate_groups", "table_counts"]
+
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy import func, select
+
+from ingest.items import (
+    AdsTxt,
+    AdsTxtIssue,
+    AdsTxtRecord,
+    AdsTxtVariable,
+    DuplicateGroup,
+    DuplicateOccurrence,
+    ListBlock,
+    Section,
+    StoredArticle,
+    StoredSection,
+)
+from ingest.store.db import translate_errors
+from ingest.store.models import (
+    AdsTxtFileRow,
+    AdsTxtIssueRow,
+    AdsTxtRecordRow,
+    AdsTxtVariableRow,
+    ArticleRow,
+    Base,
+    CanonicalSectionRow,
+    ListItemRow,
+    ListRow,
+    PageRow,
+    ParagraphRow,
+    SectionOccurrenceRow,
+    SiteRow,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
+    """The stored article of ``url`` (article or page URL), sections and blocks in order."""
+    base = select(ArticleRow.id, SiteRow.name, ArticleRow.url, ArticleRow.title).add_columns(
+        ArticleRow.description, ArticleRow.language
+    )
+    base = base.join(SiteRow, SiteRow.id == ArticleRow.site_id)
+    newest = (ArticleRow.updated_at.desc(), ArticleRow.id.desc())
+    with translate_errors("articles", url):
+        row = (
+            await session.execute(base.where(ArticleRow.url == url).order_by(*newest).limit(1))
+        ).one_or_none()
+        if row is None:
+            by_page = base.join(PageRow, PageRow.id == ArticleRow.page_id).where(PageRow.url == url)
+            row = (await session.execute(by_page)).one_or_none()
+        if row is None:
+            return None
+        article_id, site, article_url, title, description, language = row
+        sections = await _load_sections(session, article_id)
+    return StoredArticle(site, article_url, title, description, language, sections)
+
+
+async def _load_sections(session: AsyncSession, article_id: int) -> tuple[StoredSection, ...]:
+    """An article's sections with their paragraphs and lists, rebuilt in position order."""
+    occurrences = (
+        await session.execute(
+            select(
+                SectionOccurrenceRow.id,
+                SectionOccurrenceRow.heading,
+                SectionOccurrenceRow.level,
+                SectionOccurrenceRow.canonical_id,
+                SectionOccurrenceRow.similarity,
+                SectionOccurrenceRow.rule,
+            )
+            .where(SectionOccurrenceRow.article_id == article_id)
+            .order_by(SectionOccurrenceRow.position)
+        )
+    ).all()
+    ids = [row.id for row in occurrences]
+    paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
+    statement = (
+        select(ParagraphRow.occurrence_id, ParagraphRow.text)
+        .where(ParagraphRow.occurrence_id.in_(ids))
+        .order_by(ParagraphRow.occurrence_id, ParagraphRow.position)
+    )
+    for occurrence_id, text in await session.execute(statement):
+        paragraphs[occurrence_id].append(text)
+    lists: dict[int, list[tuple[bool, list[str]]]] = {id_: [] for id_ in ids}
+    items_of: dict[int, list[str]] = {}
+    statement_lists = (
+        select(ListRow.occurrence_id, ListRow.id, ListRow.ordered)
+        .where(ListRow.occurrence_id.in_(ids))
+        .order_by(ListRow.occurrence_id, ListRow.position)
+    )
+    for occurrence_id, list_id, ordered in await session.execute(statement_lists):
+        items_of[list_id] = []
+        lists[occurrence_id].append((ordered, items_of[list_id]))
+    statement_items = (
+        select(ListItemRow.list_id, ListItemRow.text)
+        .where(ListItemRow.list_id.in_(list(items_of)))
+        .order_by(ListItemRow.list_id, ListItemRow.position)
+    )
+    for list_id, text in await session.execute(statement_items):
+        items_of[list_id].append(text)
+    return tuple(
+        StoredSection(
+            section=Section(
+                heading=row.heading,
+                level=row.level,
+                paragraphs=tuple(paragraphs[row.id]),
+                lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
+            ),
+            canonical_id=row.canonical_id,
+            similarity=row.similarity,
+            rule=row.rule,
+        )
+        for row in occurrences
+    )
+
+
+async def list_duplicate_groups(
+    session: AsyncSession, site: str | None = None
+) -> list[DuplicateGroup]:
+    """Canonical sections with two or more occurrences, largest first, then by canonical id.
+
+    Each group's occurrences are ordered by article URL, then section position.
+    """
+    size = func.count(SectionOccurrenceRow.id).label("size")
+    groups = (
+        select(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading, size)
+        .join(SiteRow, SiteRow.id == CanonicalSectionRow.site_id)
+        .join(SectionOccurrenceRow, SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id)
+        .group_by(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading)
+        .having(size >= 2)  # noqa: PLR2004  (a group is two or more)
+    )
+    if site is not None:
+        groups = groups.where(SiteRow.name == site)
+    group_ids = groups.with_only_columns(CanonicalSectionRow.id)
+    places = (
+        select(
+            SectionOccurrenceRow.canonical_id,
+            ArticleRow.url,
+            SectionOccurrenceRow.position,
+            SectionOccurrenceRow.heading,
+            SectionOccurrenceRow.similarity,
+        )
+        .join(ArticleRow, ArticleRow.id == SectionOccurrenceRow.article_id)
+        .where(SectionOccurrenceRow.canonical_id.in_(group_ids))
+        .order_by(ArticleRow.url, SectionOccurrenceRow.position, SectionOccurrenceRow.id)
+    )
+    with translate_errors("canonical_sections", site or "*"):
+        found = (await session.execute(groups.order_by(size.desc(), CanonicalSectionRow.id))).all()
+        occurrences: dict[int, list[DuplicateOccurrence]] = {row.id: [] for row in found}
+        for canonical_id, url, position, heading, similarity in await session.execute(places):
+            occurrences[canonical_id].append(
+                DuplicateOccurrence(url, position, heading, similarity)
+            )
+    return [
+        DuplicateGroup(row.id, row.name, row.heading, tuple(occurrences[row.id])) for row in found
+    ]
+
+
+async def get_adstxt(session: AsyncSession, site: str) -> tuple[str, datetime, AdsTxt] | None:
+    """The URL, fetch time and content of the site's most recently fetched ads.txt."""
+    newest = (
+        select(AdsTxtFileRow.id, AdsTxtFileRow.url, AdsTxtFileRow.fetched_at)
+        .join(SiteRow, SiteRow.id == AdsTxtFileRow.site_id)
+        .where(SiteRow.name == site)
+        .order_by(AdsTxtFileRow.fetched_at.desc(), AdsTxtFileRow.id.desc())
+        .limit(1)
+    )
+    with translate_errors("adstxt_files", site):
+        row = (await session.execute(newest)).one_or_none()
+        if row is None:
+            return None
+        file_id, url, fetched_at = row
+        records = await _lines(session, AdsTxtRecordRow, file_id, AdsTxtRecord)
+        variables = await _lines(session, AdsTxtVariableRow, file_id, AdsTxtVariable)
+        issues = await _lines(session, AdsTxtIssueRow, file_id, AdsTxtIssue)
+    return url, fetched_at, AdsTxt(records, variables, issues)
+
+
+_Line = TypeVar("_Line", AdsTxtRecord, AdsTxtVariable, AdsTxtIssue)
+
+
+async def _lines(
+    session: AsyncSession, model: type[Base], file_id: int, item: type[_Line]
+) -> tuple[_Line, ...]:
+    """One ads.txt file's rows of one table, in line order, as item values."""
+    table = model.__table__
+    columns = [table.c[name] for name in item.__slots__]
+    statement = (
+        select(*columns).where(table.c.file_id == file_id).order_by(table.c.line, table.c.id)
+    )
+    return tuple(item(*row) for row in await session.execute(statement))
+
+
+async def table_counts(session: AsyncSession) -> dict[str, int]:
+    """The number of rows in every table, by table name (sorted)."""
+    counts: dict[str, int] = {}
+    with translate_errors("*", "count"):
+        for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
+            statement = select(func.count()).select_from(table)
+            counts[table.name] = int((await session.execute(statement)).scalar_one())
+    return counts
