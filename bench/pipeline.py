@@ -102,8 +102,8 @@ def _parse_side_by_side(files: list[Path]) -> None:
         return
     texts = [p.decode("utf-8") for p in pages]
     started = time.perf_counter()
-    for page in texts:
-        trafilatura.extract(page, output_format="json", with_metadata=True, deduplicate=False)
+    for html in texts:
+        trafilatura.extract(html, output_format="json", with_metadata=True, deduplicate=False)
     theirs = time.perf_counter() - started
     ms = theirs * 1000 / len(pages)
     print(f"parse only, trafilatura: {len(pages) / theirs:8.1f} pages/s ({ms:.2f} ms/page)")

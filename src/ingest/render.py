@@ -7,7 +7,7 @@ is the one ``ingest extract`` documents::
      "sections": [{"heading", "level", "paragraphs": [str],
                    "lists": [{"ordered": bool, "items": [str]}]}]}
 
-``ingest show`` adds ``canonical_id`` (and the match's ``similarity`` and ``rule``) per section.
+``ingest show`` adds ``canonical_id`` per section.
 """
 
 from __future__ import annotations
@@ -54,17 +54,14 @@ def article_to_dict(article: Article) -> dict[str, Any]:
 
 
 def stored_article_to_dict(stored: StoredArticle) -> dict[str, Any]:
-    """``ingest show``: the extract shape plus each section's canonical id and why."""
+    """``ingest show``: the extract shape plus each section's canonical id."""
     return {
         "url": stored.url,
         "title": stored.title,
         "description": stored.description,
         "language": stored.language,
-        "site": stored.site,
         "sections": [
-            section_to_dict(s.section)
-            | {"canonical_id": s.canonical_id, "similarity": s.similarity, "rule": s.rule}
-            for s in stored.sections
+            section_to_dict(s.section) | {"canonical_id": s.canonical_id} for s in stored.sections
         ],
     }
 
@@ -73,7 +70,6 @@ def group_to_dict(group: DuplicateGroup) -> dict[str, Any]:
     """A duplicate group in the documented JSON shape of ``ingest duplicates``."""
     return {
         "canonical_id": group.canonical_id,
-        "site": group.site,
         "heading": group.heading,
         "occurrences": [
             {"url": o.url, "position": o.position, "heading": o.heading, "similarity": o.similarity}

@@ -38,7 +38,7 @@ def _config(server: FixtureServer, **site: Any) -> Config:
 
 
 def _url(server: FixtureServer, golden: dict[str, Any]) -> str:
-    return golden["url"].replace(ORIGIN_IN_FIXTURES, server.origin)
+    return str(golden["url"]).replace(ORIGIN_IN_FIXTURES, server.origin)
 
 
 async def _snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:

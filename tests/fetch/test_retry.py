@@ -23,10 +23,7 @@ NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def _status(status: int, retry_after: float | None = None) -> HTTPStatusError:
-    error = HTTPStatusError(URL, status)
-    if retry_after is not None:
-        error.retry_after = retry_after  # type: ignore[attr-defined]
-    return error
+    return HTTPStatusError(URL, status, retry_after=retry_after)
 
 
 @pytest.mark.parametrize(
