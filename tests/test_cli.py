@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -168,3 +169,41 @@ def test_db_upgrade(runner, tmp_path):
         result = runner.invoke(cli, ["db", "upgrade", "--db", url])
         assert result.exit_code == 0, result.output
         assert "up to date" in result.output
+
+
+def _demo_config(tmp_path: Path, port: int) -> Path:
+    path = tmp_path / "demo.yaml"
+    path.write_text(
+        f"database: sqlite:///{tmp_path / 'demo.db'}\nsites:\n  - name: skincare\n"
+        f"    url: http://127.0.0.1:{port}/\n    allow_private_networks: [127.0.0.1/32]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_demo_serves_the_fixtures_and_runs(runner, tmp_path):
+    """The demo serves fixtures/NAME/site on the configured port and ingests it like `run`."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = _demo_config(tmp_path, port)
+    result = runner.invoke(
+        cli, ["demo", "--fixtures", str(REPO / "fixtures"), "--source", str(source)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 stored" in result.output
+    assert "Understanding Microneedling" in result.output  # the duplicate group table
+    assert "ingest show" in result.output
+
+
+def test_demo_port_in_use_exits_2(runner, tmp_path):
+    """When the fixture port is taken, the demo says so and exits 2."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        source = _demo_config(tmp_path, busy.getsockname()[1])
+        result = runner.invoke(
+            cli, ["demo", "--fixtures", str(REPO / "fixtures"), "--source", str(source)]
+        )
+    assert result.exit_code == ExitCode.USAGE
+    assert "cannot serve the fixture sites" in result.output

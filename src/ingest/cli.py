@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import sys
+from contextlib import ExitStack
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -226,9 +227,16 @@ def demo_command(fixtures: Path, source: Path, database: str | None) -> None:
         config = load_config(source, database=database)
     except ConfigError as exc:
         _fail(f"config error:\n{exc}", ExitCode.USAGE)
-    with serve_fixtures(config, fixtures) as served:
+    with ExitStack() as stack:
+        try:
+            served = stack.enter_context(serve_fixtures(config, fixtures))
+        except OSError as exc:
+            where = ", ".join(site.url for site in config.sites)
+            _fail(
+                f"cannot serve the fixture sites at {where}: {exc.strerror or exc}", ExitCode.USAGE
+            )
         for name, origin in served:
-            click.echo(f"serving fixtures/{name}/site at {origin}", err=True)
+            click.echo(f"serving {fixtures}/{name}/site at {origin}", err=True)
         report = _run_pipeline(source, database, None)
     _print_report(report, "text")
     url = config.database
