@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from pathlib import Path
@@ -207,3 +208,24 @@ def test_demo_port_in_use_exits_2(runner, tmp_path):
         )
     assert result.exit_code == ExitCode.USAGE
     assert "cannot serve the fixture sites" in result.output
+
+
+def test_run_while_locked_exits_75_naming_the_holder(runner, sites_file, tmp_path, site):
+    """A run on a locked database exits 75 at once, names the running run, fetches nothing."""
+    from ingest.store.db import Database  # noqa: PLC0415
+    from ingest.store.lock import run_lock  # noqa: PLC0415
+
+    async def hold_and_run() -> object:
+        database = Database.from_url(f"sqlite:///{tmp_path / 'cli.db'}")
+        try:
+            async with run_lock(database, holder="pid 999 (started 2026-01-01 00:00:00 UTC)"):
+                return await asyncio.to_thread(
+                    runner.invoke, cli, ["run", "--source", str(sites_file)]
+                )
+        finally:
+            await database.dispose()
+
+    result = asyncio.run(hold_and_run())
+    assert result.exit_code == ExitCode.LOCKED  # type: ignore[attr-defined]
+    assert "another ingest run holds the lock: pid 999" in result.output  # type: ignore[attr-defined]
+    assert site.requests == []

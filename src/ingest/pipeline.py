@@ -17,6 +17,7 @@ __all__ = ["Progress", "RunContext", "extract_one", "ingest_site", "run"]
 import asyncio
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ from ingest.parse.links import extract_links
 from ingest.report import ReportBuilder, RunReport
 from ingest.store import queries, repository
 from ingest.store.db import Database
+from ingest.store.lock import run_lock
 from ingest.store.repository import PageRecord, PageState
 
 if TYPE_CHECKING:
@@ -102,6 +104,8 @@ async def run(
         if database is None:
             database = Database.from_url(config.database)
             stack.push_async_callback(database.dispose)
+        holder = f"pid {os.getpid()} (started {_now():%Y-%m-%d %H:%M:%S} UTC)"
+        await stack.enter_async_context(run_lock(database, holder=holder))
         await database.upgrade()
         if client is None:
             client = build_client(config.fetch)
@@ -117,7 +121,11 @@ async def run(
             progress=progress,
         )
         async with database.transaction() as session:
+            # we hold the lock, so a run still marked running was killed: say so
+            aborted = await repository.abort_stale_runs(session, finished_at=_now())
             report.run_id = await repository.start_run(session, started_at=_now())
+        if aborted:
+            log.warning("run.aborted_found runs=%s", ",".join(map(str, aborted)))
         status = "aborted"
         try:
             await asyncio.gather(*(ingest_site(ctx, site) for site in chosen))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import select, text
 
 from ingest.config import Config, SiteConfig
 from ingest.pipeline import run
-from ingest.store import queries
+from ingest.store import queries, repository
 from ingest.store.models import Base
 
 if TYPE_CHECKING:
@@ -189,3 +190,15 @@ async def test_site_that_is_down_does_not_stop_the_others(site: FixtureServer, d
     assert {f.site for f in report.failures} == {"down"}
     assert all(f.kind in {"connect", "blocked_robots"} for f in report.failures)
     assert report.total("articles") == 3
+
+
+async def test_a_run_left_running_is_marked_aborted(site: FixtureServer, database: Database):
+    """A run killed mid-way (still marked running) is marked aborted by the next run."""
+    async with database.transaction() as session:
+        killed = await repository.start_run(session, started_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    report = await run(_config(site), database=database)
+
+    async with database.session() as session:
+        statuses = dict((await session.execute(text("SELECT id, status FROM runs"))).all())
+    assert statuses == {killed: "aborted", report.run_id: "ok"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 __all__ = [
     "PageRecord",
     "PageState",
+    "abort_stale_runs",
     "delete_article",
     "finish_run",
     "get_adstxt_state",
@@ -150,6 +151,18 @@ async def start_run(session: AsyncSession, *, started_at: datetime) -> int:
     statement = insert(RunRow).values(started_at=started_at, status="running")
     with translate_errors("runs", "new"):
         return int((await session.execute(statement.returning(RunRow.id))).scalar_one())
+
+
+async def abort_stale_runs(session: AsyncSession, *, finished_at: datetime) -> list[int]:
+    """Mark runs still ``running`` as ``aborted`` (call only while holding the run lock)."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.status == "running")
+        .values(status="aborted", finished_at=finished_at)
+        .returning(RunRow.id)
+    )
+    with translate_errors("runs", "status=running"):
+        return sorted(int(i) for i in (await session.execute(statement)).scalars())
 
 
 async def finish_run(
