@@ -52,6 +52,8 @@ class SiteConfig(_Model):
     """Stop after this many article URLs from discovery (all when unset)."""
     adstxt: bool = True
     """Fetch and store the site's ``/ads.txt``."""
+    app_adstxt: bool = False
+    """The site is an app developer's: also fetch and store its ``/app-ads.txt``."""
 
     @field_validator("url")
     @classmethod
@@ -80,6 +82,10 @@ class FetchConfig(_Model):
     """Base of the exponential backoff between tries, in seconds (full jitter)."""
     max_retry_after: float = Field(default=60.0, ge=0.0)
     """Longest ``Retry-After`` honoured by sleeping; longer ones give up on the URL for this run."""
+    deadline: float = Field(default=60.0, gt=0)
+    """Most seconds one URL may take in all (redirects, retries, waits, a dripping body)."""
+    max_delay: float = Field(default=30.0, ge=0.0)
+    """Longest delay between request starts to one host (Crawl-delay and slow-down included)."""
 
 
 class DedupeConfig(_Model):
@@ -91,6 +97,14 @@ class DedupeConfig(_Model):
     """Content-word Jaccard at or above which two texts under the same heading merge."""
     min_words: int = Field(default=8, ge=1)
     """Sections shorter than this merge only when their heading and text are identical."""
+    containment_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    """Share of the shorter text's 3-shingles found in the longer at or above which a cut or
+    extended copy merges under any heading."""
+    min_size_ratio: float = Field(default=0.4, gt=0.0, le=1.0)
+    """The shorter text needs this share of the longer's shingle count to merge as a copy."""
+    fact_agreement: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Share of the facts (numbers, mid-sentence names) of the text with fewer that the other must
+    have for the heading rule to merge: templates with different facts stay apart."""
 
 
 class Config(_Model):

@@ -6,10 +6,15 @@ The rule (explained with its reasons in ``docs/dedupe.md``), tried in this order
    text are both identical (the fingerprint matches).
 2. **near**: word 3-shingle Jaccard of the two bodies >= ``near_threshold`` (default 0.7): the
    same text with small edits, under any heading.
-3. **heading**: the normalised headings are equal and not empty, and the content-word Jaccard
-   of the bodies (stop words dropped, light stemming) >= ``heading_threshold`` (default 0.25):
-   the same section rewritten. Equal headings alone never merge: "Conclusion" sections of
-   different articles share generic words, not content words.
+3. **contained**: at least ``containment_threshold`` (0.8) of the shorter body's 3-shingles
+   are in the longer one, and the shorter has at least ``min_size_ratio`` (0.4) of the longer's
+   shingles: a copy with paragraphs cut or added, under any heading.
+4. **heading**: the normalised headings are equal and not empty, the content-word Jaccard of
+   the bodies (stop words dropped, light stemming) >= ``heading_threshold`` (default 0.25), and
+   their facts agree (numbers and mid-sentence capitalised words: at least ``fact_agreement``
+   of the smaller set is in the other, when both have two or more): the same section
+   rewritten. Equal headings alone never merge ("Conclusion" sections share generic words, not
+   content words), and a template filled with other facts ("Opening hours: …") stays apart.
 
 Sections with fewer than ``min_words`` words merge only by rule 1. A section that matches
 nothing founds a new canonical section (rule ``new``). Candidates come from an inverted index
@@ -22,7 +27,9 @@ from __future__ import annotations
 
 __all__ = [
     "Deduper",
+    "containment",
     "content_words",
+    "facts",
     "fingerprint",
     "normalise",
     "shingles",
@@ -107,6 +114,50 @@ def similarity(a: frozenset[_T], b: frozenset[_T]) -> float:
     return len(a & b) / len(a | b)
 
 
+def containment(a: frozenset[_T], b: frozenset[_T]) -> float:
+    """Share of the smaller set found in the larger (0.0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+_TOKEN = re.compile(r"\S+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
+_STRIP = ".,;:!?()[]\"'«»„\u201c\u201d\u2018\u2019"
+
+
+def facts(text: str) -> frozenset[str]:
+    """Numbers and mid-sentence capitalised words: what a template fills in.
+
+    A rewording keeps them ("€12 million", "Northgate Ventures"); one template used for different
+    items changes them ("Riverside … 12 May" / "Salt Marsh … 3 June").
+    """
+    text = unicodedata.normalize("NFKC", text)
+    found: set[str] = set()
+    for match in _TOKEN.finditer(text):
+        word = match.group().strip(_STRIP)
+        if not word:
+            continue
+        numbers = _NUMBER.findall(word)
+        if numbers:
+            found.update(n.replace(",", "") for n in numbers)
+            continue
+        starts_sentence = match.start() == 0 or bool(_SENTENCE_END.search(text[: match.start()]))
+        if word[0].isupper() and not starts_sentence:
+            found.add(word.casefold())
+    return frozenset(found)
+
+
+_MIN_FACTS = 2
+
+
+def _facts_agree(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    if min(len(a), len(b)) < _MIN_FACTS:
+        return True  # too few facts to tell: the text decides
+    return containment(a, b) >= threshold
+
+
 def fingerprint(heading: str, text: str) -> str:
     """The natural key of a canonical section: a hash of its normalised heading and text."""
     digest = hashlib.sha256(f"{normalise(heading)}\n{normalise(text)}".encode())
@@ -120,6 +171,7 @@ class _Entry:
     heading_key: str
     shingles: frozenset[tuple[str, ...]]
     words: frozenset[str]
+    facts: frozenset[str]
     word_count: int
 
 
@@ -131,6 +183,7 @@ def _entry(canonical: CanonicalSection) -> _Entry:
         heading_key=normalise(canonical.heading).strip(" ?!.:;"),
         shingles=shingles(text),
         words=content_words(text),
+        facts=facts(text),
         word_count=len(_words(text)),
     )
 
@@ -185,16 +238,30 @@ class Deduper:
         return SectionMatch(self._entries[index].canonical, round(score, 4), rule)
 
     def _best_near(self, probe: _Entry) -> tuple[float, int, str] | None:
+        """The best ``near`` candidate, else the best ``contained`` one (shared shingles only)."""
         candidates: dict[int, None] = {}  # insertion-ordered: deterministic for a fixed input order
         for shingle in sorted(probe.shingles):
             for index in self._by_shingle.get(shingle, ()):
                 candidates[index] = None
-        best: tuple[float, int, str] | None = None
+        config = self._config
+        near: tuple[float, int, str] | None = None
+        contained: tuple[float, int, str] | None = None
         for index in candidates:
-            score = similarity(probe.shingles, self._entries[index].shingles)
-            if score >= self._config.near_threshold and (best is None or score > best[0]):
-                best = (score, index, "near")
-        return best
+            other = self._entries[index].shingles
+            score = similarity(probe.shingles, other)
+            if score >= config.near_threshold:
+                if near is None or score > near[0]:
+                    near = (score, index, "near")
+                continue
+            smaller, larger = sorted((len(probe.shingles), len(other)))
+            if smaller < config.min_size_ratio * larger:
+                continue
+            share = containment(probe.shingles, other)
+            if share >= config.containment_threshold and (
+                contained is None or share > contained[0]
+            ):
+                contained = (share, index, "contained")
+        return near or contained
 
     def _best_same_heading(self, probe: _Entry) -> tuple[float, int, str] | None:
         if not probe.heading_key:
@@ -205,7 +272,9 @@ class Deduper:
             if entry.word_count < self._config.min_words:
                 continue
             score = similarity(probe.words, entry.words)
-            if score >= self._config.heading_threshold and (best is None or score > best[0]):
+            if score < self._config.heading_threshold or (best is not None and score <= best[0]):
+                continue
+            if _facts_agree(probe.facts, entry.facts, self._config.fact_agreement):
                 best = (score, index, "heading")
         return best
 
