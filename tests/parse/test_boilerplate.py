@@ -6,6 +6,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ingest.parse.boilerplate import (
     chrome_reason,
     is_label_text,
+    is_never_content,
     link_density,
     listing_reason,
     remove_chrome,
@@ -38,6 +39,11 @@ def _node(html: str) -> LexborNode:
         ('<div class="entry-meta">x</div>', "meta"),
         ('<span class="tags-links">x</span>', "tags"),
         ('<div class="pagination">x</div>', "pagination"),
+        ('<span class="newsCaption">x</span>', "caption"),
+        ('<p class="wp-caption-text">x</p>', "caption"),
+        ('<div class="photo-credit">x</div>', "caption"),
+        ('<span class="timestamp">x</span>', "date"),
+        ('<div class="print-header">x</div>', "print"),
         ('<div id="ez-toc-container">x</div>', "toc"),
         ('<span class="screen-reader-text">x</span>', "hidden"),
         ('<div role="navigation">x</div>', "role=navigation"),
@@ -126,3 +132,21 @@ def test_listing_needs_cards_and_little_else() -> None:
         assert main is not None
         reasons.append(listing_reason(body, main, "http://h/"))
     assert reasons == ["listing page: 3 article cards", None]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<div id="comments">x</div>', True),
+        ('<div id="comment-box">x</div>', True),
+        ('<div class="userComments">x</div>', True),
+        ('<div class="related-posts">x</div>', True),
+        ('<div class="post comments-open">x</div>', False),
+        ('<span class="comment-count">x</span>', False),
+        ('<div class="has-sidebar">x</div>', False),
+        ('<div class="entry-content">x</div>', False),
+    ],
+)
+def test_never_content_blocks(html: str, expected: bool) -> None:
+    """Comment threads, related posts and the like are never content; comment states are."""
+    assert is_never_content(_node(html)) is expected

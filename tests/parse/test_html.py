@@ -76,6 +76,50 @@ def test_golden_page(golden: Path) -> None:
         assert needle not in text
 
 
+PAGES = ROOT / "fixtures" / "pages"
+PAGE_GOLDENS = sorted((PAGES / "expected").glob("*.json"))
+
+
+@pytest.mark.parametrize("golden", PAGE_GOLDENS, ids=lambda p: p.stem)
+def test_chrome_fixture_page(golden: Path) -> None:
+    """Each hand-written chrome page extracts exactly as its golden; no chrome text survives.
+
+    Non-articles (listing, soft-404, login, block page) are recognised with their reason.
+    """
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    content = (PAGES / f"{golden.stem}.html").read_bytes()
+    result = parse_page(content, expected["url"])
+    if not expected["is_article"]:
+        assert isinstance(result, NotAnArticle)
+        assert result.reason.startswith(expected["reason_starts_with"])
+        return
+    assert isinstance(result, Article)
+    assert _as_golden(result) == expected["extract"]
+    text = _all_text(result).casefold()
+    for needle in expected["must_contain"]:
+        assert needle.casefold() in text
+    for needle in expected["must_not_contain"]:
+        assert needle.casefold() not in text
+
+
+def test_chrome_fixture_pages_exist() -> None:
+    """The chrome pages and the three kinds of non-article are all there."""
+    assert {p.stem for p in PAGE_GOLDENS} >= {
+        "chrome-blog",
+        "chrome-news",
+        "listing",
+        "soft-404",
+        "login",
+        "blocked",
+    }
+
+
+def test_article_about_404s_stays_an_article() -> None:
+    """A long article whose title mentions 404 is not a soft-404."""
+    body = f"<article><h1>Fixing 404 errors</h1><p>{FILLER * 6}</p></article>"
+    assert isinstance(parse_page(_page(body, "<title>Fixing 404 errors</title>"), URL), Article)
+
+
 def _page(body: str, head: str = "") -> str:
     return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
 
@@ -259,3 +303,18 @@ def test_corpus_page_yields_title_and_sections() -> None:
     assert article.title
     assert len(article.sections) >= 1
     assert any(block.items for s in article.sections for block in s.lists)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.sampled_from(["div", "span", "section", "li", "td", "b", "blockquote", "article"])),
+    st.integers(min_value=1, max_value=3000),
+)
+def test_deep_random_nesting_never_raises(tags: list[str], depth: int) -> None:
+    """Markup nested thousands deep from a mix of tags gives an Article with the text kept."""
+    cycle = tags or ["div"]
+    opened = [cycle[i % len(cycle)] for i in range(depth)]
+    html = "".join(f"<{t}>" for t in opened) + f"<p>{FILLER}</p>"
+    html += "".join(f"</{t}>" for t in reversed(opened))
+    article = parse_article(html, URL)
+    assert FILLER.strip() in _all_text(article)

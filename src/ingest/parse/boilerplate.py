@@ -15,9 +15,11 @@ __all__ = [
     "CHROME_ROLES",
     "CHROME_TAGS",
     "LABEL_TEXTS",
+    "NEVER_CONTENT_RULES",
     "NON_CONTENT_TAGS",
     "chrome_reason",
     "is_label_text",
+    "is_never_content",
     "link_density",
     "listing_reason",
     "remove_chrome",
@@ -120,7 +122,15 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("toc", _parts(r"toc", r"table-of-contents", r"ez-toc\w*", r"lwptoc\w*")),
     # Text for screen readers only ("Skip to content", "Opens in a new window").
     ("hidden", re.compile(r"^(?:hidden|sr-only|screen-reader-text|visually-hidden)$")),
-    ("print", _parts(r"print-only", r"no-print")),
+    # Print-only blocks (a printed page's header repeats the URL).
+    ("print", _parts(r"print", r"print-only", r"no-print")),
+    # Captions and credits outside <figcaption>: dropped like <figcaption>, for consistency.
+    ("caption", _parts(r"\w*captions?", r"caption-\w+", r"credits?", r"photo-?credit\w*")),
+    # Datelines and timestamps ("Updated 5:27 am CST").
+    (
+        "date",
+        _parts(r"dates?", r"dateline", r"timestamps?", r"pub-?date", r"published", r"updated"),
+    ),
 )
 
 # Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
@@ -202,6 +212,34 @@ def chrome_reason(node: LexborNode) -> str | None:
             if pattern.search(token):
                 return name
     return None
+
+
+# Class/id rules naming blocks that are never the article, whatever their size: text in them
+# is not evidence of where the content is (a long comment thread outweighs a short story).
+NEVER_CONTENT_RULES = frozenset({"comment", "related", "share", "newsletter", "cookie"})
+
+
+_NEVER_PATTERNS = tuple(
+    pattern for name, pattern in CHROME_CLASS_RULES if name in NEVER_CONTENT_RULES
+)
+# Any class/id part naming a comment thread (``comment-box``, ``user-comments``), except the
+# states and counters articles carry (``comments-open``, ``comment-count``).
+_COMMENT_PART = _parts(r"comments?", r"disqus\w*")
+_COMMENT_STATE = re.compile(
+    r"comments?-(?:open|closed|count\w*|link\w*|number\w*)|(?:has|no)-comments"
+)
+
+
+def is_never_content(node: LexborNode) -> bool:
+    """True when a class/id token of ``node`` matches a :data:`NEVER_CONTENT_RULES` rule.
+
+    Comment threads are recognised more widely here than by the chrome rules: any part
+    ``comment(s)`` except states and counters such as ``comments-open``.
+    """
+    tokens = _tokens(node)
+    if any(_COMMENT_PART.search(t) and not _COMMENT_STATE.search(t) for t in tokens):
+        return True
+    return any(pattern.search(token) for token in tokens for pattern in _NEVER_PATTERNS)
 
 
 def is_label_text(text: str) -> bool:

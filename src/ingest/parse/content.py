@@ -1,0 +1,178 @@
+"""Where the article is: the one element holding the page's main content.
+
+Page-wide chrome (nav/aside/footer tags, landmark roles, hidden elements) goes first. Then
+candidates come in tiers of decreasing trust: ``[itemprop=articleBody]``, class/id hints
+(``entry-content``…), the largest ``<article>``, ``<main>``. A tier wins when its largest
+element holds a fair share of the text of the largest candidate of any tier; a winner that is
+only a text block (a ``<p>``) stands for its parent, since sites that mark every paragraph
+(``p.post-text``) mean the block around them. Without a tier the text-density scorer picks:
+see :func:`best_by_density`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["best_by_density", "find_content", "remove_page_chrome"]
+
+import re
+from typing import TYPE_CHECKING
+
+from ingest.parse.boilerplate import (
+    CHROME_ROLES,
+    CHROME_TAGS,
+    is_hidden,
+    is_never_content,
+    link_density,
+)
+from ingest.parse.text import normalize_whitespace
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
+
+# Class/id hints of the element holding an article's body (matched as whole parts).
+_CONTENT_HINT = re.compile(
+    r"(?:^|[-_ ])(?:entry-content|post-content|article-content|article-body|articlebody|"
+    r"post-body|story-body|entry-body|content-body|post-entry|post-text|article-text|"
+    r"story-content|blog-post-content|markdown-body|single-content)(?:$|[-_ ])"
+)
+# A candidate tier is taken when its largest element holds at least this share of the text of
+# the largest candidate of any tier (so a tiny `.post-content` teaser does not win).
+_MIN_TIER_SHARE = 0.25
+# Elements that are a text block, not a container: a hint on one means its parent.
+_TEXT_BLOCKS = frozenset({"p", "span", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6"})
+# Units of the density scorer: blocks whose whole text counts, and containers whose own
+# text (text nodes and inline children, as in a <div> of text and <br>) counts.
+_UNIT_BLOCKS = frozenset({"p", "pre", "blockquote"})
+_UNIT_CONTAINERS = frozenset({"div", "section", "article", "td", "main", "font", "center"})
+_INLINE = frozenset(
+    {"a", "b", "i", "em", "strong", "span", "small", "sup", "sub", "u", "mark", "abbr", "cite",
+     "code", "q", "s", "time", "br", "font", "bdi", "bdo", "kbd", "var", "wbr", "del", "ins"}
+)  # fmt: skip
+# A unit shorter than this (characters) says nothing about its container.
+_MIN_UNIT_CHARS = 25
+# Commas in Latin, CJK full-width and Japanese ideographic forms.
+_COMMAS = (",", "\uff0c", "\u3001")
+
+
+def _text_len(node: LexborNode) -> int:
+    return len(normalize_whitespace(node.text(deep=True, separator=" ")))
+
+
+def _elements(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if child.is_element_node]
+
+
+def remove_page_chrome(body: LexborNode) -> None:
+    """Remove chrome that is chrome anywhere: nav/aside/footer tags, landmark roles, hidden."""
+    doomed: list[LexborNode] = []
+    stack = _elements(body)
+    while stack:
+        node = stack.pop()
+        role = (node.attributes.get("role") or "").strip().lower()
+        if (node.tag or "") in CHROME_TAGS or role in CHROME_ROLES or is_hidden(node):
+            doomed.append(node)
+        else:
+            stack.extend(_elements(node))
+    for node in doomed:
+        node.decompose()
+
+
+def _hinted(body: LexborNode) -> list[LexborNode]:
+    return [
+        node
+        for node in body.css("[class], [id]")
+        if _CONTENT_HINT.search(
+            f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
+        )
+    ]
+
+
+def _own_text(node: LexborNode) -> str:
+    """Text of ``node``'s text children and inline children (not its block children)."""
+    parts = []
+    for child in node.iter(include_text=True):
+        if child.is_text_node:
+            parts.append(child.text_content or "")
+        elif (child.tag or "") in _INLINE:
+            parts.append(child.text(deep=True))
+    return normalize_whitespace(" ".join(parts))
+
+
+def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
+    """Text units below ``body`` outside never-content blocks (comments, related, share…)."""
+    units: list[tuple[LexborNode, str]] = []
+    stack = _elements(body)
+    while stack:
+        node = stack.pop()
+        tag = node.tag or ""
+        if is_never_content(node):
+            continue
+        if tag in _UNIT_BLOCKS:
+            units.append((node, node.text(deep=True)))
+            continue
+        if tag in _UNIT_CONTAINERS and (own := _own_text(node)):
+            units.append((node, own))
+        stack.extend(_elements(node))
+    return units
+
+
+def best_by_density(body: LexborNode) -> LexborNode:
+    """Readability-style scoring of containers by the text units in them.
+
+    A unit (a paragraph, or a container's own text of at least 25 characters) scores
+    1 + its commas + its length/100 (at most 3) and credits its holder fully (a paragraph's
+    parent, or the container itself) and the holder's parent by half; a container's score is
+    then scaled by its share of text outside links. Units inside comment threads, related-post
+    lists, share bars and the like (the boilerplate's never-content rules) credit nobody.
+    """
+    scores: dict[int, tuple[float, LexborNode]] = {}
+    for unit, raw in _units(body):
+        length = len(normalize_whitespace(raw))
+        if length < _MIN_UNIT_CHARS:
+            continue
+        score = 1 + sum(map(raw.count, _COMMAS)) + min(length / 100, 3)
+        holder = unit.parent if (unit.tag or "") in _UNIT_BLOCKS else unit
+        for share, node in ((1.0, holder), (0.5, holder and holder.parent)):
+            if node is not None:
+                old = scores.get(node.mem_id, (0.0, node))[0]
+                scores[node.mem_id] = (old + score * share, node)
+    final = {key: score * (1 - link_density(node)) for key, (score, node) in scores.items()}
+    if not final:
+        return body
+    best_id = max(final, key=lambda key: final[key])
+    return scores[best_id][1]
+
+
+def _in_never_content(node: LexborNode) -> bool:
+    current: LexborNode | None = node
+    while current is not None and current.is_element_node:
+        if is_never_content(current):
+            return True
+        current = current.parent
+    return False
+
+
+def find_content(body: LexborNode) -> LexborNode:
+    """The element holding the article: the first convincing tier, else the densest block.
+
+    Candidates inside a comment thread or another never-content block are not candidates
+    (a comment is an ``<article>`` with a ``post-text`` body in many themes).
+    """
+    tiers = [
+        [node for node in tier if not _in_never_content(node)]
+        for tier in (
+            body.css('[itemprop="articleBody"]'),
+            _hinted(body),
+            body.css("article"),
+            body.css('main, [role="main"]'),
+        )
+    ]
+    sized = [[(_text_len(node), node) for node in tier] for tier in tiers]
+    largest = max((size for tier in sized for size, _ in tier), default=0)
+    for tier in sized:
+        if tier:
+            size, node = max(tier, key=lambda item: item[0])
+            if size > 0 and size >= _MIN_TIER_SHARE * largest:
+                while (node.tag or "") in _TEXT_BLOCKS and node.parent is not None:
+                    node = node.parent
+                return node
+    return best_by_density(body)

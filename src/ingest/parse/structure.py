@@ -1,0 +1,167 @@
+"""The content block's walk: headings open sections; paragraphs, lists and tables fill them.
+
+Fixed choices: nested lists are flattened, so a ``<ul>`` holds its items and its sub-lists' items
+in document order (an item's own text excludes its sub-list); ``<figcaption>`` is dropped (it is
+image credit, not body text) while other content inside ``<figure>`` is kept; a data table gives
+one paragraph per row, cells joined by ``" | "`` (a table holding blocks is a layout table and is
+walked like a ``<div>``); ``<pre>`` is one paragraph; two ``<br>`` in a row split a paragraph,
+one is a space. The walk uses an explicit stack, so deep nesting never recurses.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HEADINGS", "build_sections", "node_text"]
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ingest.items import ListBlock, Section
+from ingest.parse.boilerplate import is_label_text
+from ingest.parse.text import normalize_whitespace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from selectolax.lexbor import LexborNode
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCK_TAGS = frozenset(
+    {
+        *HEADINGS,
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+        "div", "dl", "dt", "fieldset", "figure", "footer", "header", "hgroup", "hr", "li", "main",
+        "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "ul",
+    }
+)  # fmt: skip
+# Inside these a table is laid out with blocks, not data: walk it like a <div>.
+_LAYOUT_TABLE_CHILDREN = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, table, blockquote"
+_SKIPPED_TAGS = frozenset({"figcaption", "img", "picture", "video", "audio", "source", "track"})
+
+
+def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
+    """Whitespace-normalised text; block boundaries and ``<br>`` count as spaces."""
+    parts: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_text_node:
+            parts.append(current.text_content or "")
+            continue
+        tag = current.tag or ""
+        if not current.is_element_node or tag in skip or tag in _SKIPPED_TAGS:
+            continue
+        if tag in _BLOCK_TAGS or tag == "br":
+            parts.append(" ")
+        stack.extend(reversed(list(current.iter(include_text=True))))
+    return normalize_whitespace("".join(parts))
+
+
+@dataclass(slots=True)
+class _SectionBuilder:
+    """Collects paragraphs and lists into sections as the walk meets them."""
+
+    sections: list[Section] = field(default_factory=list)
+    heading: str = ""
+    level: int = 0
+    paragraphs: list[str] = field(default_factory=list)
+    lists: list[ListBlock] = field(default_factory=list)
+    inline: list[str | None] = field(default_factory=list)
+    """Text met outside a block; ``None`` marks a ``<br>``."""
+
+    def add_paragraph(self, text: str) -> None:
+        text = normalize_whitespace(text)
+        if text and not is_label_text(text):
+            self.paragraphs.append(text)
+
+    def flush(self) -> None:
+        run: list[str] = []
+        breaks = 0
+        for part in [*self.inline, None, None]:
+            if part is None:
+                breaks += 1
+                if breaks == 2:  # noqa: PLR2004  (two <br> in a row end a paragraph)
+                    self.add_paragraph("".join(run))
+                    run = []
+                else:
+                    run.append(" ")
+                continue
+            if part.strip():
+                breaks = 0
+            run.append(part)
+        self.inline = []
+
+    def start(self, heading: str, level: int) -> None:
+        self.flush()
+        if self.level or self.paragraphs or self.lists:
+            self.sections.append(
+                Section(self.heading, self.level, tuple(self.paragraphs), tuple(self.lists))
+            )
+        self.heading, self.level, self.paragraphs, self.lists = heading, level, [], []
+
+
+def _list_block(node: LexborNode) -> ListBlock | None:
+    items = [node_text(li, frozenset({"ul", "ol"})) for li in node.css("li")]
+    items = [item for item in items if item and not is_label_text(item)]
+    return ListBlock(ordered=node.tag == "ol", items=tuple(items)) if items else None
+
+
+def _table_rows(node: LexborNode) -> Iterator[str]:
+    caption = node.css_first("caption")
+    if caption is not None:
+        yield node_text(caption)
+    for row in node.css("tr"):
+        cells = [node_text(cell) for cell in row.iter() if cell.tag in {"td", "th"}]
+        yield " | ".join(cell for cell in cells if cell)
+
+
+def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> bool:
+    """Hand one element to ``builder``; True when the walk should go into its children."""
+    tag = node.tag or ""
+    if tag in _SKIPPED_TAGS:
+        return False
+    if tag == "br":
+        builder.inline.append(None)
+        return False
+    if tag in HEADINGS:
+        builder.flush()
+        heading = node_text(node)
+        if node.mem_id != skip_id and heading:
+            builder.start(heading, HEADINGS[tag])
+    elif tag in {"ul", "ol"}:
+        builder.flush()
+        block = _list_block(node)
+        if block is not None:
+            builder.lists.append(block)
+    elif tag == "table" and all(
+        inner.mem_id == node.mem_id for inner in node.css(_LAYOUT_TABLE_CHILDREN)
+    ):
+        builder.flush()
+        for row in _table_rows(node):
+            builder.add_paragraph(row)
+    elif tag == "pre":
+        builder.flush()
+        builder.add_paragraph(node_text(node))
+    else:
+        return True
+    return False
+
+
+def build_sections(root: LexborNode, title_h1: LexborNode | None) -> tuple[Section, ...]:
+    """``root``'s blocks as sections in document order; ``title_h1`` opens no section."""
+    skip_id = title_h1.mem_id if title_h1 is not None else None
+    builder = _SectionBuilder()
+    stack: list[LexborNode | None] = list(reversed(list(root.iter(include_text=True))))
+    while stack:
+        node = stack.pop()
+        if node is None:  # end of a block
+            builder.flush()
+        elif node.is_text_node:
+            builder.inline.append(node.text_content or "")
+        elif node.is_element_node and _visit(node, skip_id, builder):
+            if (node.tag or "") in _BLOCK_TAGS:
+                builder.flush()
+                stack.append(None)
+            stack.extend(reversed(list(node.iter(include_text=True))))
+    builder.start("", 0)
+    return tuple(builder.sections)

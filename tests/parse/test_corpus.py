@@ -1,0 +1,75 @@
+"""Corpus regression: every third-party page extracts, and no page loses its body.
+
+The scoring (the Zyte benchmark's shingle recall) and the corpus loaders are the benchmark's
+own, loaded from ``bench/extraction.py`` so that test and benchmark cannot disagree. The
+per-page floors in ``corpus_floors.json`` are written deliberately by
+``bench/extraction.py --ingest-only --write-floors`` (each a little under what the page scores)
+and reviewed in the diff like a golden file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.items import Article
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOORS = Path(__file__).with_name("corpus_floors.json")
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "bench_extraction", ROOT / "bench" / "extraction.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _bench()
+CORPORA = BENCH.corpora_root()
+PAGES = BENCH.load_zyte(CORPORA) + BENCH.load_readability(CORPORA)
+pytestmark = pytest.mark.skipif(
+    not PAGES, reason=f"corpora folder absent ({CORPORA}); set INGEST_CORPORA"
+)
+
+
+def test_floors_cover_every_corpus_page() -> None:
+    """Each corpus page has a stored floor, so none is left unguarded."""
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))
+    assert {(p.corpus, p.name) for p in PAGES} <= {
+        (corpus, name) for corpus, names in floors.items() for name in names
+    }
+
+
+def test_every_page_extracts_and_keeps_its_body() -> None:
+    """Every page gives an Article whose body recall stays at or above the page's floor."""
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))
+    below = []
+    for page in PAGES:
+        output = BENCH.ingest_output(page)
+        _, recall = BENCH.shingle_scores(page.body, output.body)
+        floor = floors[page.corpus][page.name]
+        if recall < floor:
+            below.append(f"{page.corpus}/{page.name}: recall {recall:.3f} < floor {floor:.2f}")
+    assert not below, "\n".join(below)
+
+
+def test_corpus_pages_give_titles() -> None:
+    """Every readability page gets a non-empty title."""
+    from ingest.parse.html import parse_article  # noqa: PLC0415  (same import the bench uses)
+
+    for page in PAGES:
+        if page.corpus == "readability":
+            article = parse_article(page.html, page.url)
+            assert isinstance(article, Article)
+            assert article.title, page.name
