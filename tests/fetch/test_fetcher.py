@@ -249,7 +249,7 @@ def test_parse_content_type(header, expected):
         (httpx.RemoteProtocolError("peer closed connection without complete body"), "read", 3),
         (httpx.ReadError("connection reset"), "read", 3),
         (httpx.ConnectTimeout("slow connect"), "timeout", 3),
-        (httpx.DecodingError("bad gzip"), "decode", 1),
+        (httpx.DecodingError("bad gzip"), "bad_encoding", 1),
     ],
 )
 async def test_httpx_errors_map_to_fetch_error_kinds(error, kind, tries):

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ingest.config import FetchConfig, SiteConfig
+from ingest.errors import FetchError, HTTPStatusError
 from ingest.fetch.client import build_client
 from ingest.fetch.fetcher import fetch
-from ingest.fetch.politeness import HostLimiter, RobotsCache, origin_of, robots_token
+from ingest.fetch.politeness import (
+    ROBOTS_MAX_BYTES,
+    SLOWDOWN_FLOOR,
+    HostLimiter,
+    RobotsCache,
+    origin_of,
+    robots_token,
+)
+from support.hostile import redirect, reset_mid_body, respond, robots, statuses
 
 CONFIG = FetchConfig(backoff=0.0, read_timeout=2.0, connect_timeout=2.0)
 
@@ -152,3 +163,121 @@ def test_limiter_keeps_the_stricter_setting():
     limiter.configure("http://h.example:80/b", concurrency=2, delay=1.5)
     state = limiter._state("http://h.example/c")
     assert (state.concurrency, state.delay) == (2, 1.5)
+
+
+# -- adaptive politeness and deferral ------------------------------------------------------
+
+
+def test_throttled_doubles_the_delay_up_to_max_delay():
+    """Each 429/503 doubles the host's delay (from a 1 s floor), never past max_delay."""
+    limiter = HostLimiter(max_delay=5.0)
+    limiter.configure("http://h.example/", concurrency=2, delay=0.0)
+    delays = []
+    for _ in range(5):
+        limiter.throttled("http://h.example/x")
+        delays.append(limiter.delay_of("http://h.example/"))
+    assert delays == [SLOWDOWN_FLOOR, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_successes_bring_the_delay_back_gradually():
+    """After a slow-down, successes shrink it step by step down to the configured delay."""
+    limiter = HostLimiter()
+    limiter.configure("http://h.example/", concurrency=2, delay=0.5)
+    limiter.throttled("http://h.example/")
+    assert limiter.delay_of("http://h.example/") == 1.0
+    limiter.succeeded("http://h.example/")
+    after_one = limiter.delay_of("http://h.example/")
+    assert 0.5 < after_one < 1.0
+    for _ in range(30):
+        limiter.succeeded("http://h.example/")
+    assert limiter.delay_of("http://h.example/") == 0.5
+
+
+def test_configured_delay_is_clamped_with_a_warning(caplog):
+    """A delay (e.g. a Crawl-delay of 3600) above max_delay is clamped and logged."""
+    limiter = HostLimiter(max_delay=30.0)
+    with caplog.at_level(logging.WARNING, logger="ingest.fetch.politeness"):
+        limiter.configure("http://h.example/", concurrency=2, delay=3600.0)
+    assert limiter.delay_of("http://h.example/") == 30.0
+    assert "fetch.delay_clamped origin=http://h.example:80 delay=3600.0" in caplog.text
+
+
+async def test_deferred_host_refuses_slots_until_the_time():
+    """defer() makes slot() fail as kind deferred, for that origin only, until the time."""
+    limiter = HostLimiter()
+    until = datetime.now(UTC) + timedelta(hours=1)
+    limiter.defer("http://h.example/a", until)
+    assert limiter.deferred_until("http://h.example/b") == until
+    with pytest.raises(FetchError) as info:
+        limiter.slot("http://h.example/b")
+    assert info.value.kind == "deferred"
+    async with limiter.slot("http://other.example/"):
+        pass
+    limiter.defer("http://past.example/", datetime.now(UTC) - timedelta(seconds=1))
+    assert limiter.deferred_until("http://past.example/") is None
+
+
+async def test_fetch_defers_the_host_on_a_long_retry_after(hostile, client):
+    """A 429 asking for an hour is not slept: one request, the host deferred about an hour.
+
+    The limiter's delay for the host is widened too.
+    """
+    hostile.route("/p", respond(429, b"", {"Retry-After": "3600"}))
+    limiter = HostLimiter()
+    url = hostile.origin + "/p"
+    with pytest.raises(HTTPStatusError) as info:
+        await fetch(client, url, config=CONFIG, allow=True, limiter=limiter)
+    assert info.value.retry_after == 3600.0
+    assert len(hostile.hits) == 1
+    until = limiter.deferred_until(url)
+    assert until is not None
+    assert timedelta(minutes=59) < until - datetime.now(UTC) <= timedelta(hours=1)
+    assert limiter.delay_of(url) == SLOWDOWN_FLOOR
+
+
+async def test_fetch_tells_the_limiter_of_throttling_then_success(hostile, client):
+    """A 503 (Retry-After 0) then a 200: the delay widened once, then shrank after the 200."""
+    hostile.route("/p", statuses([(503, {"Retry-After": "0"})]))
+    limiter = HostLimiter()
+    url = hostile.origin + "/p"
+    result = await fetch(client, url, config=CONFIG, allow=True, limiter=limiter)
+    assert result.status == 200
+    assert [hit.path for hit in hostile.hits] == ["/p", "/p"]
+    assert 0 < limiter.delay_of(url) < SLOWDOWN_FLOOR
+    assert limiter.deferred_until(url) is None
+
+
+# -- robots.txt from a hostile server ------------------------------------------------------
+
+
+async def test_robots_larger_than_500_kib_is_parsed_up_to_the_cap(hostile, client):
+    """A 600 KiB robots.txt: rules in its first 500 KiB apply, rules past the cap do not."""
+    padding = "# " + "x" * 1000 + "\n"
+    head = "User-agent: *\nDisallow: /early/\n"
+    text = head + padding * (ROBOTS_MAX_BYTES // len(padding) + 1) + "Disallow: /late/\n"
+    assert text.index("/late/") > ROBOTS_MAX_BYTES
+    hostile.route("/robots.txt", robots(text + padding * 100))
+    cache = RobotsCache(client, CONFIG)
+    cache.configure(hostile.origin, allow=True)
+    assert not await cache.allowed(hostile.origin + "/early/x")
+    assert await cache.allowed(hostile.origin + "/late/x")
+    assert hostile.paths() == ["/robots.txt"]
+
+
+async def test_robots_network_error_disallows_the_host(hostile, client):
+    """A robots.txt whose connection resets (every try) disallows the whole origin."""
+    hostile.route("/robots.txt", reset_mid_body(b"User-agent: *\nAllow: /\n" * 100))
+    cache = RobotsCache(client, CONFIG)
+    cache.configure(hostile.origin, allow=True)
+    assert not await cache.allowed(hostile.origin + "/a")
+    assert hostile.paths() == ["/robots.txt"] * CONFIG.attempts
+
+
+async def test_robots_redirect_is_followed(hostile, client):
+    """A robots.txt redirecting elsewhere on the host is followed and parsed."""
+    hostile.route("/robots.txt", redirect("/real-robots.txt", status=301))
+    hostile.route("/real-robots.txt", robots("User-agent: *\nDisallow: /no/\nCrawl-delay: 2\n"))
+    cache = RobotsCache(client, CONFIG)
+    cache.configure(hostile.origin, allow=True)
+    assert not await cache.allowed(hostile.origin + "/no/x")
+    assert await cache.crawl_delay(hostile.origin) == 2.0

@@ -2,7 +2,8 @@
 
 Fixtures: ``fixture_root`` (the skincare site in the repo), ``site_server`` (one server for the
 session), ``site`` (that server with switches and request log cleared for this test) and
-``make_server`` (a factory for servers over a test's own files, stopped after the test).
+``make_server`` (a factory for servers over a test's own files, stopped after the test), and
+``hostile`` (a raw asyncio server that misbehaves below HTTP, see ``support.hostile``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ingest.demo import FixtureServer
+from support.hostile import HostileServer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,3 +56,14 @@ def make_server() -> Iterator[Callable[[Path], FixtureServer]]:
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+async def hostile() -> AsyncIterator[HostileServer]:
+    """A raw asyncio server on 127.0.0.1 that misbehaves per path (``support.hostile``)."""
+    server = HostileServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

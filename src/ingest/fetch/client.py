@@ -1,8 +1,11 @@
 """The run's one ``httpx.AsyncClient``: timeouts, limits, User-Agent, no proxies from env.
 
 One client per run is the connection pool (encode/httpx#131); the pipeline builds it here and
-closes it on every exit path. Tests pass ``transport=`` (an ``httpx.MockTransport``) for narrow
-error-mapping tests; everything else speaks real HTTP to 127.0.0.1.
+closes it on every exit path. The client follows no redirects (``fetch`` does, hop by hop) and
+decodes nothing (``fetch`` reads raw bytes and decodes them in bounded steps). Its transport is
+:class:`~ingest.fetch.transport.GuardedTransport`, the SSRF guard at connect time. Tests pass
+``transport=`` (an ``httpx.MockTransport``) for narrow error-mapping tests, or ``resolve=`` to
+play DNS; everything else speaks real HTTP to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -13,23 +16,25 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from ingest.fetch.decode import ACCEPT_ENCODING
+from ingest.fetch.redirects import MAX_REDIRECTS
+from ingest.fetch.transport import GuardedTransport
+
 if TYPE_CHECKING:
     from ingest.config import FetchConfig
-
-MAX_REDIRECTS = 5
-"""Redirect hops followed before a URL fails as ``redirect_loop``."""
+    from ingest.fetch.transport import Resolver
 
 _MAX_CONNECTIONS = 64
 _MAX_KEEPALIVE = 16
 
 
 def build_client(
-    config: FetchConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    config: FetchConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolve: Resolver | None = None,
 ) -> httpx.AsyncClient:
-    """Return the run's HTTP client, configured from ``config``; the caller closes it.
-
-    TODO(hostile servers issue): re-check each redirect hop against the SSRF guard.
-    """
+    """Return the run's HTTP client, configured from ``config``; the caller closes it."""
     timeout = httpx.Timeout(
         connect=config.connect_timeout,
         read=config.read_timeout,
@@ -40,13 +45,10 @@ def build_client(
         max_connections=_MAX_CONNECTIONS, max_keepalive_connections=_MAX_KEEPALIVE
     )
     return httpx.AsyncClient(
-        headers={"User-Agent": config.user_agent},
+        headers={"User-Agent": config.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=timeout,
-        limits=limits,
         trust_env=False,
-        follow_redirects=True,
+        follow_redirects=False,
         max_redirects=MAX_REDIRECTS,
-        http1=True,
-        http2=False,
-        transport=transport,
+        transport=transport or GuardedTransport(limits=limits, resolve=resolve),
     )

@@ -136,6 +136,7 @@ async def _sitemap_urls(
                     site=site.name,
                     accept=_SITEMAP_ACCEPT,
                     allow=site.allow_private_networks,
+                    limiter=limiter,
                 )
             data = result.content
             if urlsplit(url).path.endswith(".gz") or data.startswith(_GZIP_MAGIC):

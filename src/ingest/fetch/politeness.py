@@ -9,12 +9,20 @@ creates them and drops them when the run ends.
 
 from __future__ import annotations
 
-__all__ = ["HostLimiter", "RobotsCache", "origin_of", "robots_token"]
+__all__ = [
+    "ROBOTS_MAX_BYTES",
+    "SLOWDOWN_FLOOR",
+    "HostLimiter",
+    "RobotsCache",
+    "origin_of",
+    "robots_token",
+]
 
 import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -35,6 +43,12 @@ log = logging.getLogger(__name__)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ROBOTS_ACCEPT = "text/plain,*/*;q=0.5"
+_SNAP = 0.05
+
+ROBOTS_MAX_BYTES = 500 * 1024
+"""robots.txt bytes read (RFC 9309 §2.5 asks for at least 500 KiB); the rest is ignored."""
+SLOWDOWN_FLOOR = 1.0
+"""Seconds of delay the first 429/503 sets on an origin configured with no delay."""
 
 
 def origin_of(url: str) -> str:
@@ -64,6 +78,10 @@ def robots_token(user_agent: str) -> str:
 class _HostState:
     concurrency: int
     delay: float
+    """The configured delay (clamped to ``max_delay``)."""
+    extra: float = 0.0
+    """Slow-down added after 429/503 answers; shrinks again with successes."""
+    deferred: datetime | None = None
     in_flight: int = 0
     next_start: float = 0.0
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -74,10 +92,19 @@ class HostLimiter:
     """Per-origin concurrency cap and delay between request starts, for one run.
 
     Origins never configured get ``SiteConfig``'s default concurrency and delay. Configuring an
-    origin twice (two sites on one host) keeps the stricter of the two settings.
+    origin twice (two sites on one host) keeps the stricter of the two settings. A delay above
+    ``max_delay`` is clamped, with a warning.
+
+    Adaptive politeness: each 429/503 (:meth:`throttled`) doubles the origin's effective delay
+    (at least :data:`SLOWDOWN_FLOOR` s, at most ``max_delay``); each success (:meth:`succeeded`)
+    takes a quarter of the added delay back off. :meth:`defer` marks an origin as not to be
+    asked again before a time (a ``Retry-After`` too long to sleep); while deferred, :meth:`slot`
+    refuses with ``FetchError`` kind ``deferred`` instead of sending anything.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_delay: float | None = None) -> None:
+        default = FetchConfig.model_fields["max_delay"].default
+        self.max_delay = float(default if max_delay is None else max_delay)
         self._hosts: dict[str, _HostState] = {}
 
     def configure(self, url: str, *, concurrency: int, delay: float) -> None:
@@ -85,6 +112,14 @@ class HostLimiter:
         if concurrency < 1 or delay < 0:
             raise ValueError(f"bad limits: concurrency={concurrency} delay={delay}")
         key = origin_of(url)
+        if delay > self.max_delay:
+            log.warning(
+                "fetch.delay_clamped origin=%s delay=%.1f max_delay=%.1f",
+                key,
+                delay,
+                self.max_delay,
+            )
+            delay = self.max_delay
         state = self._hosts.get(key)
         if state is None:
             self._hosts[key] = _HostState(concurrency=concurrency, delay=delay)
@@ -99,13 +134,53 @@ class HostLimiter:
             fields = SiteConfig.model_fields
             state = _HostState(
                 concurrency=int(fields["concurrency"].default),
-                delay=float(fields["delay"].default),
+                delay=min(float(fields["delay"].default), self.max_delay),
             )
             self._hosts[key] = state
         return state
 
+    def delay_of(self, url: str) -> float:
+        """Seconds currently kept between request starts to ``url``'s origin."""
+        state = self._state(url)
+        return min(state.delay + state.extra, self.max_delay)
+
+    def throttled(self, url: str) -> None:
+        """The origin answered 429 or 503: double its delay (capped at ``max_delay``)."""
+        state = self._state(url)
+        current = state.delay + state.extra
+        widened = min(max(current * 2, SLOWDOWN_FLOOR), self.max_delay)
+        state.extra = max(widened - state.delay, 0.0)
+        log.info("fetch.slowdown origin=%s delay=%.2f", origin_of(url), state.delay + state.extra)
+
+    def succeeded(self, url: str) -> None:
+        """The origin answered fine: take a quarter of the added delay back off."""
+        state = self._state(url)
+        if state.extra:
+            state.extra = 0.0 if state.extra < _SNAP else state.extra * 0.75
+
+    def defer(self, url: str, until: datetime) -> None:
+        """Ask ``url``'s origin nothing more before ``until`` (aware UTC); the later time wins."""
+        state = self._state(url)
+        if state.deferred is None or until > state.deferred:
+            state.deferred = until
+            log.warning("fetch.deferred origin=%s until=%s", origin_of(url), until.isoformat())
+
+    def deferred_until(self, url: str) -> datetime | None:
+        """When ``url``'s origin may be asked again, if it is deferred past now."""
+        state = self._state(url)
+        if state.deferred is not None and state.deferred > datetime.now(UTC):
+            return state.deferred
+        return None
+
     def slot(self, url: str) -> contextlib.AbstractAsyncContextManager[None]:
-        """``async with limiter.slot(url): …`` holds one of the origin's slots for the request."""
+        """``async with limiter.slot(url): …`` holds one of the origin's slots for the request.
+
+        Raises ``FetchError`` kind ``deferred`` (before waiting) while the origin is deferred.
+        """
+        until = self.deferred_until(url)
+        if until is not None:
+            message = f"{origin_of(url)} asked us to come back after {until.isoformat()}"
+            raise FetchError(url, "deferred", message)
         return self._slot(self._state(url))
 
     @contextlib.asynccontextmanager
@@ -119,7 +194,7 @@ class HostLimiter:
                 wait = state.next_start - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                state.next_start = loop.time() + state.delay
+                state.next_start = loop.time() + min(state.delay + state.extra, self.max_delay)
             yield
         finally:
             async with state.changed:
@@ -143,8 +218,13 @@ class _Rules:
 class RobotsCache:
     """robots.txt per origin, fetched once per run and shared by concurrent callers.
 
-    A 2xx is parsed with protego (decoded as UTF-8, BOM stripped); a 4xx allows everything; a
-    5xx, 429, network error, oversize or blocked target disallows everything for this run.
+    A 2xx is parsed with protego (decoded as UTF-8, BOM stripped; only the first
+    :data:`ROBOTS_MAX_BYTES` read); a 4xx allows everything; a 5xx, 429, network error or blocked
+    target disallows everything for this run (RFC 9309 §2.3.1). Redirects are followed (at most
+    five hops, each guarded).
+
+    TODO(hostile servers issue): cache each origin's answer in the database for at most 24 h
+    (RFC 9309 §2.4), so a cron run every few minutes does not refetch every robots.txt.
     robots.txt is fetched through the SSRF guard like any page, so an origin on a private address
     needs its site's ``allow_private_networks``: pass the run's ``sites=`` (or call
     :meth:`configure`) before the first question, else that origin is denied for the run.
@@ -211,6 +291,8 @@ class RobotsCache:
                 site=site,
                 accept=_ROBOTS_ACCEPT,
                 allow=allow,
+                max_bytes=ROBOTS_MAX_BYTES,
+                truncate=True,
             )
         except HTTPStatusError as exc:
             if 400 <= exc.status < 500 and exc.status != 429:  # noqa: PLR2004

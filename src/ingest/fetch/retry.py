@@ -8,7 +8,8 @@ so retrying after a read error repeats no side effect.
 Retried: timeouts, connect errors, read errors and incomplete bodies, HTTP 408/429/500/502/503/504.
 Never retried: other 4xx, oversize bodies, blocked targets (robots, SSRF), redirect loops, invalid
 URLs. A ``Retry-After`` up to ``config.max_retry_after`` is slept; a longer one gives up at once
-so the pipeline can defer the host instead of blocking a worker.
+so the pipeline can defer the host instead of blocking a worker. A wait that would end past the
+URL's deadline gives up at once too, keeping the last error (and its ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "wait_seconds",
 ]
 
+import asyncio
 import logging
 import random
 from datetime import UTC, datetime
@@ -117,13 +119,14 @@ def _kind_of(exc: BaseException | None) -> str:
     return exc.kind if isinstance(exc, FetchError) else type(exc).__name__
 
 
-def retrying(config: FetchConfig) -> tenacity.AsyncRetrying:
+def retrying(config: FetchConfig, *, deadline: float | None = None) -> tenacity.AsyncRetrying:
     """Build the retry controller for one URL.
 
     Use: ``async for attempt in retrying(config):`` then ``with attempt:`` around one try.
 
-    Stops after ``config.attempts`` tries and re-raises the last error (never ``RetryError``);
-    logs ``fetch.retry`` before each sleep and ``fetch.giveup`` when a retryable error ends it.
+    Stops after ``config.attempts`` tries, or when the next wait would end past ``deadline`` (an
+    event-loop time), and re-raises the last error (never ``RetryError``); logs ``fetch.retry``
+    before each sleep and ``fetch.giveup`` when a retryable error ends it.
     """
 
     def retry(state: tenacity.RetryCallState) -> bool:
@@ -143,14 +146,18 @@ def retrying(config: FetchConfig) -> tenacity.AsyncRetrying:
         return False
 
     def stop(state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number < config.attempts:
+        late = deadline is not None and (
+            asyncio.get_running_loop().time() + (state.upcoming_sleep or 0.0) > deadline
+        )
+        if state.attempt_number < config.attempts and not late:
             return False
         exc = state.outcome.exception() if state.outcome is not None else None
         log.warning(
-            "fetch.giveup url=%s kind=%s attempts=%d reason=attempts",
+            "fetch.giveup url=%s kind=%s attempts=%d reason=%s",
             _url_of(exc),
             _kind_of(exc),
             state.attempt_number,
+            "deadline" if late else "attempts",
         )
         return True
 

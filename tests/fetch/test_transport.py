@@ -1,0 +1,127 @@
+"""The connect-time SSRF guard: resolve once, check every address, connect to a checked one.
+
+DNS is played by a resolver injected into ``build_client(resolve=…)``; the "forbidden" target is
+127.0.0.2 (loopback too, so nothing leaves the machine, and pytest-socket would refuse it anyway:
+the guard must refuse first).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ingest.config import FetchConfig
+from ingest.errors import FetchError
+from ingest.fetch.client import build_client
+from ingest.fetch.fetcher import fetch
+from support.hostile import redirect, respond
+
+if TYPE_CHECKING:
+    from ingest.fetch.guard import Address
+
+CONFIG = FetchConfig(backoff=0.0, read_timeout=2.0, connect_timeout=2.0, attempts=1)
+LOOPBACK_ONLY = (ipaddress.ip_network("127.0.0.1/32"),)
+
+
+class FakeDNS:
+    """Answers names from a table; each name's answers are used in turn (rebinding)."""
+
+    def __init__(self, table: dict[str, list[list[str]]]) -> None:
+        self.table = table
+        self.calls: list[str] = []
+
+    async def __call__(self, host: str, _port: int) -> list[Address]:
+        """The next answer for ``host``."""
+        self.calls.append(host)
+        answers = self.table[host]
+        chosen = answers[min(self.calls.count(host) - 1, len(answers) - 1)]
+        return [ipaddress.ip_address(text) for text in chosen]
+
+
+async def test_name_is_connected_by_checked_address_with_host_kept(hostile):
+    """A name resolving to 127.0.0.1 is reached at that address; the Host header keeps the name."""
+    dns = FakeDNS({"site.test": [["127.0.0.1"]]})
+    hostile.route("/p", respond(200, b"ok"))
+    async with build_client(CONFIG, resolve=dns) as client:
+        result = await fetch(
+            client, f"http://site.test:{hostile.port}/p", config=CONFIG, allow=LOOPBACK_ONLY
+        )
+    assert result.content == b"ok"
+    assert hostile.hits[0].headers["host"] == f"site.test:{hostile.port}"
+    assert dns.calls == ["site.test"]
+
+
+async def test_name_resolving_to_a_forbidden_address_is_refused_before_connecting(hostile):
+    """A name resolving to 127.0.0.2 when only 127.0.0.1/32 is allowed fails as blocked_ssrf."""
+    dns = FakeDNS({"evil.test": [["127.0.0.2"]]})
+    async with build_client(CONFIG, resolve=dns) as client:
+        with pytest.raises(FetchError) as info:
+            await fetch(
+                client, f"http://evil.test:{hostile.port}/", config=CONFIG, allow=LOOPBACK_ONLY
+            )
+    assert info.value.kind == "blocked_ssrf"
+    assert "127.0.0.2" in info.value.detail
+    assert hostile.hits == []
+
+
+async def test_every_resolved_address_must_be_permitted(hostile):
+    """A name resolving to an allowed and a forbidden address is refused as a whole."""
+    dns = FakeDNS({"mixed.test": [["127.0.0.1", "127.0.0.2"]]})
+    async with build_client(CONFIG, resolve=dns) as client:
+        with pytest.raises(FetchError) as info:
+            await fetch(
+                client, f"http://mixed.test:{hostile.port}/", config=CONFIG, allow=LOOPBACK_ONLY
+            )
+    assert info.value.kind == "blocked_ssrf"
+    assert hostile.hits == []
+
+
+async def test_dns_rebinding_gets_no_second_lookup(hostile):
+    """The address checked is the address connected to: one lookup per connection.
+
+    A name that rebinds to 127.0.0.2 afterwards is refused on the next connection, never reached.
+    """
+    dns = FakeDNS({"rebind.test": [["127.0.0.1"], ["127.0.0.2"]]})
+    hostile.route("/p", respond(200, b"ok"))
+    url = f"http://rebind.test:{hostile.port}/p"
+    async with build_client(CONFIG, resolve=dns) as client:
+        assert (await fetch(client, url, config=CONFIG, allow=LOOPBACK_ONLY)).content == b"ok"
+        assert dns.calls == ["rebind.test"]
+    async with build_client(CONFIG, resolve=dns) as fresh:  # a new pool: connects again
+        with pytest.raises(FetchError) as info:
+            await fetch(fresh, url, config=CONFIG, allow=LOOPBACK_ONLY)
+    assert info.value.kind == "blocked_ssrf"
+    assert dns.calls == ["rebind.test", "rebind.test"]
+    assert len(hostile.hits) == 1
+
+
+async def test_redirect_to_a_name_on_a_forbidden_address_is_refused(hostile):
+    """A redirect to a name resolving to 127.0.0.2 is blocked at connect time on that hop.
+
+    The allowance (127.0.0.1/32) is checked on every hop, not only the first.
+    """
+    dns = FakeDNS({"inside.test": [["127.0.0.2"]]})
+    hostile.route("/go", redirect(f"http://inside.test:{hostile.port}/secret"))
+    async with build_client(CONFIG, resolve=dns) as client:
+        with pytest.raises(FetchError) as info:
+            await fetch(client, hostile.origin + "/go", config=CONFIG, allow=LOOPBACK_ONLY)
+    assert info.value.kind == "blocked_ssrf"
+    assert hostile.paths() == ["/go"]
+
+
+async def test_pooled_connection_is_checked_against_each_request(hostile):
+    """A pooled connection is not reused by a request that may not reach its address.
+
+    No new lookup happens, so the transport checks the pooled connection's peer address.
+    """
+    dns = FakeDNS({"site.test": [["127.0.0.1"]]})
+    hostile.route("/p", respond(200, b"ok"))
+    url = f"http://site.test:{hostile.port}/p"
+    async with build_client(CONFIG, resolve=dns) as client:
+        await fetch(client, url, config=CONFIG, allow=True)
+        with pytest.raises(FetchError) as info:
+            await fetch(client, url, config=CONFIG, allow=(ipaddress.ip_network("10.0.0.0/8"),))
+    assert info.value.kind == "blocked_ssrf"
+    assert dns.calls == ["site.test"]  # the second request reused the pooled connection
