@@ -16,6 +16,7 @@ from ingest.config import FetchConfig
 from ingest.errors import FetchError
 from ingest.fetch.client import build_client
 from ingest.fetch.fetcher import fetch
+from ingest.fetch.guard import BlockedAddress
 from support.hostile import redirect, respond
 
 if TYPE_CHECKING:
@@ -125,3 +126,12 @@ async def test_pooled_connection_is_checked_against_each_request(hostile):
             await fetch(client, url, config=CONFIG, allow=(ipaddress.ip_network("10.0.0.0/8"),))
     assert info.value.kind == "blocked_ssrf"
     assert dns.calls == ["site.test"]  # the second request reused the pooled connection
+
+
+async def test_a_request_without_the_allowance_gets_public_addresses_only(hostile):
+    """A request sent without guard_extensions is held to allow=False: loopback is refused."""
+    hostile.route("/plain", respond(200, b"ok"))
+    async with build_client(CONFIG) as client:
+        with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1 is a non-public address"):
+            await client.get(f"{hostile.origin}/plain")
+    assert hostile.paths() == []

@@ -12,9 +12,7 @@ and :class:`GuardedTransport` hands it to the backend through a context variable
 connects in the requesting task). A pooled connection is reused without connecting again, so the
 transport also checks the peer address of every response against the request's allowance.
 
-TODO(lead): a request without the extension is not checked here (``fetch_adstxt`` still sends
-its own requests and calls ``check_target`` first); once every request goes through ``fetch`` or
-passes ``guard_extensions``, make a missing extension mean ``allow=False``.
+A request without the extension is treated as ``allow=False``: public addresses only.
 """
 
 from __future__ import annotations
@@ -48,9 +46,7 @@ Resolver = Callable[[str, int], Awaitable[list[Address]]]
 ALLOW_EXTENSION = "ingest.allow"
 """The request extension carrying the site's :data:`~ingest.fetch.guard.Allow`."""
 
-_allowance: contextvars.ContextVar[Allow | None] = contextvars.ContextVar(
-    "ingest_allow", default=None
-)
+_allowance: contextvars.ContextVar[Allow] = contextvars.ContextVar("ingest_allow", default=False)
 
 
 def guard_extensions(allow: Allow) -> dict[str, Any]:
@@ -98,10 +94,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
             if not found:
                 raise httpcore.ConnectError(f"{host} has no address")
-        if allow is not None:
-            for address in found:
-                if not permitted(address, allow):
-                    raise BlockedAddress(host, address)
+        for address in found:
+            if not permitted(address, allow):
+                raise BlockedAddress(host, address)
         return found
 
     async def connect_tcp(
@@ -162,7 +157,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` under its allowance; refuse a reused connection to a forbidden peer."""
-        allow: Allow | None = request.extensions.get(ALLOW_EXTENSION)
+        allow: Allow = request.extensions.get(ALLOW_EXTENSION, False)
         token = _allowance.set(allow)
         try:
             response = await super().handle_async_request(request)
@@ -170,7 +165,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             _allowance.reset(token)
         stream = response.extensions.get("network_stream")
         peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if peer and allow is not None:
+        if peer:
             address = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
             if not permitted(address, allow):
                 await response.aclose()
