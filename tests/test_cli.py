@@ -109,7 +109,7 @@ def test_read_commands_after_a_run(runner, sites_file, site, tmp_path):
     assert ids == {groups[0]["canonical_id"]}
 
     ads = runner.invoke(cli, ["adstxt", "skincare", *db, "--format", "json"])
-    assert json.loads(ads.output)["records"][0]["domain"] == "google.com"
+    assert json.loads(ads.output)["files"][0]["records"][0]["domain"] == "google.com"
 
     for command in (["show", f"{site.origin}{ARTICLE}"], ["duplicates"], ["adstxt", "skincare"]):
         table = runner.invoke(cli, [*command, *db])

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from contextlib import ExitStack
+from datetime import UTC
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,23 +23,39 @@ import click
 
 from ingest.config import DEFAULT_DATABASE, FetchConfig, load_config
 from ingest.errors import ConfigError, IngestError, RunLocked
+from ingest.fetch.adstxt import fetch_adstxt
+from ingest.fetch.client import build_client
+from ingest.items import AdsTxt
 from ingest.logs import configure_logging
+from ingest.parse.adstxt import parse_adstxt, unique_records
 from ingest.pipeline import extract_one, run
 from ingest.render import (
-    adstxt_to_dict,
+    adstxt_check_to_dict,
+    adstxt_files_to_dict,
     article_to_dict,
     article_to_markdown,
     article_to_text,
     group_to_dict,
     stored_article_to_dict,
 )
+from ingest.store import adstxt as store_adstxt
 from ingest.store import queries
 from ingest.store.db import Database
-from ingest.tables import adstxt_table, article_table, groups_table, progress_display
+from ingest.tables import (
+    adstxt_check_table,
+    adstxt_table,
+    article_table,
+    groups_table,
+    progress_display,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from datetime import datetime
 
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from ingest.items import AdsTxtChange, StoredAdsTxt
     from ingest.report import RunReport
 
 
@@ -336,28 +353,112 @@ def duplicates_command(site: str | None, database: str, fmt: str) -> None:
         groups_table(groups)
 
 
-@cli.command("adstxt")
+class _DefaultGroup(click.Group):
+    """A group whose first argument, when it names no subcommand, goes to ``show``.
+
+    So ``ingest adstxt SITE`` means ``ingest adstxt show SITE`` while ``ingest adstxt check F``
+    still reaches ``check`` (a site named ``check`` is shown with ``ingest adstxt show check``).
+    """
+
+    default = "show"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Put the default subcommand in front of arguments that do not start with one."""
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("adstxt", cls=_DefaultGroup, no_args_is_help=True)
+def adstxt_command() -> None:
+    """Show a site's stored ads.txt files, or check any ads.txt file or URL.
+
+    \b
+    Examples:
+      ingest adstxt skincare --history
+      ingest adstxt check ./ads.txt --format json
+    """  # noqa: D301
+
+
+@adstxt_command.command("show")
 @click.argument("site")
+@click.option("--history", is_flag=True, help="Also list sellers added and removed.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="With --history: only changes at or after this UTC date.",
+)
 @DB_OPTION
 @FORMAT_TABLE
-def adstxt_command(site: str, database: str, fmt: str) -> None:
-    """Show a site's stored ads.txt: records, variables and malformed lines.
+def adstxt_show_command(
+    site: str, history: bool, since: datetime | None, database: str, fmt: str
+) -> None:
+    """Show a site's ads.txt files: current records, variables, errors, status and changes.
+
+    Each file (ads.txt, app-ads.txt, SUBDOMAIN= files) says whether it is current, stale
+    (the last check failed; the last good copy is shown), absent (404/410) or denied.
 
     \b
     Example:
-      ingest adstxt skincare --format json
+      ingest adstxt show skincare --history --since 2026-01-01 --format json
     """  # noqa: D301
-    found = _read(database, lambda s: queries.get_adstxt(s, site))
-    if found is None:
+    when = since.replace(tzinfo=UTC) if since is not None else None
+
+    async def read(session: AsyncSession) -> tuple[list[StoredAdsTxt], list[AdsTxtChange] | None]:
+        files = await store_adstxt.list_site_adstxt(session, site)
+        changes = await store_adstxt.list_adstxt_changes(session, site, when) if history else None
+        return files, changes
+
+    files, changes = _read(database, read)
+    if not files:
         _fail(f"no ads.txt stored for site {site!r}", ExitCode.FAILURES)
-    assert found is not None
-    url, fetched_at, adstxt = found
+    if fmt == "json":
+        shown = adstxt_files_to_dict(site, files, changes)
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        adstxt_table(files, changes)
+
+
+@adstxt_command.command("check")
+@click.argument("target", metavar="FILE_OR_URL")
+@click.option("--lenient", is_flag=True, help="Accept common deviations (see the docs).")
+@FORMAT_TABLE
+def adstxt_check_command(target: str, lenient: bool, fmt: str) -> None:
+    """Validate an ads.txt or app-ads.txt file or URL, without a database; exit 1 on errors.
+
+    A URL is fetched by the ads.txt rules (https first, text/plain only, redirects checked).
+
+    \b
+    Example:
+      ingest adstxt check https://example.com/ads.txt --lenient --format json
+    """  # noqa: D301
+    if target.startswith(("http://", "https://")):
+        content = _guarded(_fetch_for_check(target))
+    else:
+        try:
+            content = Path(target).read_bytes()
+        except OSError as exc:
+            _fail(f"cannot read {target}: {exc.strerror or exc}", ExitCode.USAGE)
+    parsed = parse_adstxt(content, lenient=lenient)
+    records, duplicates = unique_records(parsed.records)
+    shown = AdsTxt(records, parsed.variables, parsed.issues)
     if fmt == "json":
         click.echo(
-            json.dumps(adstxt_to_dict(url, fetched_at, adstxt), indent=2, ensure_ascii=False)
+            json.dumps(adstxt_check_to_dict(shown, duplicates), indent=2, ensure_ascii=False)
         )
     else:
-        adstxt_table(url, fetched_at, adstxt)
+        adstxt_check_table(shown, duplicates)
+    if parsed.issues:
+        sys.exit(ExitCode.FAILURES)
+
+
+async def _fetch_for_check(url: str) -> bytes:
+    """Fetch a URL the user typed (loopback allowed) by the ads.txt rules."""
+    config = FetchConfig()
+    async with build_client(config) as client:
+        result = await fetch_adstxt(client, url, config=config, allow=True)
+    return result.content
 
 
 @cli.group("db")

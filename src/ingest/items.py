@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AdsTxt",
+    "AdsTxtChange",
     "AdsTxtIssue",
     "AdsTxtRecord",
     "AdsTxtVariable",
@@ -22,6 +23,7 @@ __all__ = [
     "NotAnArticle",
     "Section",
     "SectionMatch",
+    "StoredAdsTxt",
     "StoredArticle",
     "StoredSection",
 ]
@@ -143,6 +145,39 @@ class AdsTxt:
     records: tuple[AdsTxtRecord, ...] = ()
     variables: tuple[AdsTxtVariable, ...] = ()
     issues: tuple[AdsTxtIssue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAdsTxt:
+    """A tracked ads.txt / app-ads.txt file as read back: its current lines and its last check.
+
+    ``status`` is ``ok``, ``absent`` (404/410), ``denied`` (401/403) or ``error``; ``is_stale``
+    means the last check failed and ``adstxt`` is the last good copy.
+    """
+
+    url: str
+    final_url: str | None
+    status: str
+    status_code: int
+    is_stale: bool
+    error_kind: str | None
+    fetched_at: datetime
+    """When the current snapshot was fetched."""
+    checked_at: datetime | None
+    """When the file was last checked (fetched, 304, or failed)."""
+    duplicates: int
+    is_placeholder: bool
+    adstxt: AdsTxt
+
+
+@dataclass(frozen=True, slots=True)
+class AdsTxtChange:
+    """A seller entry that appeared (``added``) or disappeared (``removed``) at ``at``."""
+
+    url: str
+    change: str
+    at: datetime
+    record: AdsTxtRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,31 +12,34 @@ The fixed order makes the duplicate groups the same on every run.
 
 from __future__ import annotations
 
-__all__ = ["Progress", "RunContext", "extract_one", "ingest_site", "run"]
+__all__ = ["Progress", "RunContext", "extract_one", "ingest_pages", "ingest_site", "run"]
 
 import asyncio
 import hashlib
 import logging
 import os
+from collections import deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import urlsplit, urlunsplit
 
 from ingest.dedupe import Deduper
 from ingest.errors import FetchError, HTTPStatusError, IngestError, ParseError
+from ingest.fetch.adstxt import fetch_adstxt, root_domain
 from ingest.fetch.client import build_client
 from ingest.fetch.discovery import discover
 from ingest.fetch.fetcher import DEFAULT_ACCEPT, fetch
 from ingest.fetch.politeness import HostLimiter, RobotsCache
-from ingest.items import Article, NotAnArticle
-from ingest.parse.adstxt import parse_adstxt
+from ingest.items import AdsTxt, Article, NotAnArticle
+from ingest.parse.adstxt import declared_subdomains, is_placeholder, parse_adstxt
 from ingest.parse.html import parse_article, parse_page
 from ingest.parse.links import extract_links
 from ingest.report import ReportBuilder, RunReport
+from ingest.store import adstxt as store_adstxt
 from ingest.store import queries, repository
 from ingest.store.db import Database
 from ingest.store.lock import run_lock
@@ -48,11 +51,13 @@ if TYPE_CHECKING:
     import httpx
 
     from ingest.config import Config, FetchConfig, SiteConfig
-    from ingest.items import FetchResult
+    from ingest.items import AdsTxtVariable, FetchResult
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+WINDOW_PER_SLOT = 4
+"""Pages in flight or awaiting storage per allowed concurrent request to a host."""
 
 
 Progress = Callable[[str, int, int], None]
@@ -159,23 +164,41 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
         site_id = await repository.upsert_site(session, site.name, site.url)
     delay = max(site.delay, await ctx.robots.crawl_delay(site.url) or 0.0)
     ctx.limiter.configure(site.url, concurrency=site.concurrency, delay=delay)
-    adstxt = asyncio.create_task(_ingest_adstxt(ctx, site, site_id)) if site.adstxt else None
-    try:
-        urls = await discover(
-            ctx.client,
-            site,
-            config=ctx.config.fetch,
-            robots=ctx.robots,
-            limiter=ctx.limiter,
-            extract_links=extract_links,
-        )
-    except FetchError as exc:
-        report.fail(site.name, exc.url or site.url, exc)
-        log.warning("site.failed site=%s kind=%s url=%s", site.name, exc.kind, exc.url)
-        urls = []
-    report.add(site.name, "discovered", len(urls))
+    async with asyncio.TaskGroup() as tasks:
+        if site.adstxt:
+            tasks.create_task(_ingest_adstxt(ctx, site, site_id))
+        try:
+            urls = await discover(
+                ctx.client,
+                site,
+                config=ctx.config.fetch,
+                robots=ctx.robots,
+                limiter=ctx.limiter,
+                extract_links=extract_links,
+            )
+        except FetchError as exc:
+            report.fail(site.name, exc.url or site.url, exc)
+            log.warning("site.failed site=%s kind=%s url=%s", site.name, exc.kind, exc.url)
+            urls = []
+        report.add(site.name, "discovered", len(urls))
+        await ingest_pages(ctx, site, site_id, urls)
+
+
+async def ingest_pages(
+    ctx: RunContext, site: SiteConfig, site_id: int, urls: Sequence[str]
+) -> None:
+    """Fetch and parse ``urls`` concurrently; dedupe and store them in the given order.
+
+    A sliding window keeps at most ``WINDOW_PER_SLOT * site.concurrency`` pages in flight or
+    waiting, so memory stays flat however large the site; results are stored strictly in
+    ``urls`` order (one transaction each), which keeps the duplicate groups deterministic.
+    """
     async with ctx.database.session() as session:
         states = await repository.load_page_states(session, site_id)
+        known = await repository.load_canonical_sections(session, site_id)
+    deduper = Deduper(ctx.config.dedupe, known)
+    window = WINDOW_PER_SLOT * site.concurrency
+    pending: deque[asyncio.Task[_Parsed | None]] = deque()
     done = 0
 
     async def one(url: str) -> _Parsed | None:
@@ -187,15 +210,21 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
             if ctx.progress is not None:
                 ctx.progress(site.name, done, len(urls))
 
-    parsed = [item for item in await asyncio.gather(*(one(u) for u in urls)) if item is not None]
-    if parsed:
-        async with ctx.database.session() as session:
-            known = await repository.load_canonical_sections(session, site_id)
-        deduper = Deduper(ctx.config.dedupe, known)
-        for item in sorted(parsed, key=lambda p: p.record.url):
+    async def store_next() -> None:
+        item = await pending.popleft()
+        if item is not None:
             await _store_article(ctx, site, site_id, deduper, item)
-    if adstxt is not None:
-        await adstxt
+
+    try:
+        for url in urls:
+            pending.append(asyncio.create_task(one(url)))
+            while len(pending) >= window or (pending and pending[0].done()):
+                await store_next()
+        while pending:
+            await store_next()
+    finally:
+        for task in pending:
+            task.cancel()
 
 
 async def _fetch_and_parse(
@@ -301,61 +330,122 @@ async def _store_article(
 
 
 async def _ingest_adstxt(ctx: RunContext, site: SiteConfig, site_id: int) -> None:
-    """Fetch, parse and store the site's /ads.txt as one snapshot, when it changed."""
-    url = urljoin(site.url, "/ads.txt")
+    """Track the site's ads.txt (and app-ads.txt for app developers) on its root domain.
+
+    The root ads.txt's ``SUBDOMAIN=`` hosts are followed one level, each stored as its own file.
+    The file lives on the root domain (public suffix + 1) of the site's host, same scheme/port.
+    """
+    parts = urlsplit(site.url)
+    host = root_domain(parts.hostname or "")
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    names = ("ads.txt", "app-ads.txt") if site.app_adstxt else ("ads.txt",)
+    for name in names:
+        url = urlunsplit((parts.scheme, netloc, "/" + name, "", ""))
+        variables = await _fetch_adstxt(ctx, site, site_id, url)
+        if name != "ads.txt":
+            continue
+        for sub in declared_subdomains(AdsTxt(variables=variables), host):
+            sub_netloc = sub if parts.port is None else f"{sub}:{parts.port}"
+            sub_url = urlunsplit((parts.scheme, sub_netloc, "/ads.txt", "", ""))
+            await _fetch_adstxt(ctx, site, site_id, sub_url)
+
+
+async def _fetch_adstxt(
+    ctx: RunContext, site: SiteConfig, site_id: int, url: str
+) -> tuple[AdsTxtVariable, ...]:
+    """Fetch one file by the ads.txt rules and record what happened; return its current variables.
+
+    New content → a snapshot; 304 or the same bytes → no writes (unless it was stale); 404/410 →
+    ``absent``; 401/403 → ``denied``; anything else → ``error``, the last good copy kept and stale.
+    """
     async with ctx.database.session() as session:
-        state = await repository.get_adstxt_state(session, site_id, url)
-    result = await _fetch_adstxt(ctx, site, url, state)
-    if result is None:
-        return
-    digest = hashlib.sha256(result.content).hexdigest()
-    if state is not None and state.content_hash == digest:
-        return
-    adstxt = parse_adstxt(result.content)
+        state = await store_adstxt.get_adstxt_state(session, site_id, url)
+    now = _now()
+    status: str | None = None
+    try:
+        async with ctx.limiter.slot(url):
+            result = await fetch_adstxt(
+                ctx.client,
+                url,
+                config=ctx.config.fetch,
+                site=site.name,
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+                allow=site.allow_private_networks,
+            )
+    except FetchError as exc:
+        code = exc.status if isinstance(exc, HTTPStatusError) else None
+        status = "absent" if code in {404, 410} else "denied" if code in {401, 403} else "error"
+        try:
+            async with ctx.database.transaction() as session:
+                if status == "absent":
+                    await store_adstxt.store_adstxt_absent(
+                        session, site_id, url, status_code=code or 404, checked_at=now
+                    )
+                else:
+                    await store_adstxt.mark_adstxt_failed(
+                        session,
+                        site_id,
+                        url,
+                        status=status,
+                        status_code=code,
+                        error_kind=exc.kind,
+                        checked_at=now,
+                    )
+        except IngestError as store_exc:
+            ctx.report.fail(site.name, url, store_exc)
+            return ()
+        if status == "absent":
+            log.info("adstxt.absent site=%s url=%s status=%s", site.name, url, code)
+        else:
+            ctx.report.fail(site.name, url, exc)
+            log.warning("adstxt.failed site=%s url=%s kind=%s", site.name, url, exc.kind)
+        return ()
+    digest = None if result.is_not_modified else hashlib.sha256(result.content).hexdigest()
+    if state is not None and (result.is_not_modified or state.content_hash == digest):
+        validators = (result.etag, result.last_modified)
+        if (
+            state.is_stale
+            or state.status != "ok"
+            or validators != (state.etag, state.last_modified)
+        ):
+            async with ctx.database.transaction() as session:
+                await store_adstxt.touch_adstxt(
+                    session,
+                    site_id,
+                    url,
+                    etag=result.etag,
+                    last_modified=result.last_modified,
+                    checked_at=now,
+                )
+        async with ctx.database.session() as session:
+            return await store_adstxt.get_adstxt_variables(session, site_id, url)
+    if result.is_not_modified:  # a 304 to a request without validators: nothing to store
+        return ()
+    adstxt = await asyncio.to_thread(parse_adstxt, result.content)
     try:
         async with ctx.database.transaction() as session:
-            await repository.replace_adstxt(
+            await store_adstxt.store_adstxt_snapshot(
                 session,
                 site_id,
                 url,
                 adstxt,
+                final_url=result.final_url,
                 status_code=result.status,
                 etag=result.etag,
                 last_modified=result.last_modified,
-                content_hash=digest,
+                content_hash=digest or "",
                 fetched_at=result.fetched_at,
+                is_placeholder=is_placeholder(adstxt),
             )
     except IngestError as exc:
         ctx.report.fail(site.name, url, exc)
-        return
+        return ()
     ctx.report.add(site.name, "adstxt_records", len(adstxt.records))
     ctx.report.add(site.name, "adstxt_issues", len(adstxt.issues))
     for issue in adstxt.issues:
         ctx.report.notice(site.name, f"{url}:{issue.line}", issue.reason, issue.raw)
-
-
-async def _fetch_adstxt(
-    ctx: RunContext, site: SiteConfig, url: str, state: PageState | None
-) -> FetchResult | None:
-    """A new ads.txt body, or None when unchanged (304), absent (404/410) or failed (reported)."""
-    try:
-        result = await _conditional_fetch(ctx, site, url, state, accept="text/plain")
-    except HTTPStatusError as exc:
-        if exc.status in {404, 410}:
-            log.info("adstxt.absent site=%s url=%s status=%d", site.name, url, exc.status)
-        else:
-            ctx.report.fail(site.name, url, exc)
-        return None
-    except FetchError as exc:
-        ctx.report.fail(site.name, url, exc)
-        return None
-    if result.is_not_modified:
-        return None
-    if result.content_type != "text/plain":
-        message = f"served as {result.content_type!r}, not text/plain"
-        ctx.report.fail(site.name, url, "adstxt_not_text", message)
-        return None
-    return result
+    return adstxt.variables
 
 
 def _page_record(result: FetchResult, digest: str) -> PageRecord:

@@ -13,7 +13,8 @@ is the one ``ingest extract`` documents::
 from __future__ import annotations
 
 __all__ = [
-    "adstxt_to_dict",
+    "adstxt_check_to_dict",
+    "adstxt_files_to_dict",
     "article_to_dict",
     "article_to_markdown",
     "article_to_text",
@@ -25,9 +26,18 @@ __all__ = [
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Sequence
 
-    from ingest.items import AdsTxt, Article, DuplicateGroup, Section, StoredArticle
+    from ingest.items import (
+        AdsTxt,
+        AdsTxtChange,
+        AdsTxtRecord,
+        Article,
+        DuplicateGroup,
+        Section,
+        StoredAdsTxt,
+        StoredArticle,
+    )
 
 
 def section_to_dict(section: Section) -> dict[str, Any]:
@@ -78,25 +88,55 @@ def group_to_dict(group: DuplicateGroup) -> dict[str, Any]:
     }
 
 
-def adstxt_to_dict(url: str, fetched_at: datetime, adstxt: AdsTxt) -> dict[str, Any]:
-    """A stored ads.txt file: records, variables and malformed lines, with line numbers."""
+def adstxt_check_to_dict(adstxt: AdsTxt, duplicates: int) -> dict[str, Any]:
+    """A parsed file as ``ingest adstxt check`` prints it (the documented JSON shape)."""
     return {
-        "url": url,
-        "fetched_at": fetched_at.isoformat(),
-        "records": [
-            {
-                "line": r.line,
-                "domain": r.domain,
-                "account_id": r.account_id,
-                "relationship": r.relationship,
-                "certification_id": r.certification_id,
-                "extension": r.extension,
-            }
-            for r in adstxt.records
-        ],
+        "records": [_record_dict(r) for r in adstxt.records],
         "variables": [{"line": v.line, "name": v.name, "value": v.value} for v in adstxt.variables],
-        "issues": [{"line": i.line, "raw": i.raw, "reason": i.reason} for i in adstxt.issues],
+        "errors": [{"line": i.line, "reason": i.reason, "text": i.raw} for i in adstxt.issues],
+        "duplicates": duplicates,
     }
+
+
+def _record_dict(record: AdsTxtRecord) -> dict[str, Any]:
+    return {
+        "line": record.line,
+        "domain": record.domain,
+        "account_id": record.account_id,
+        "relationship": record.relationship,
+        "cert_id": record.certification_id,
+        "extension": record.extension,
+    }
+
+
+def adstxt_files_to_dict(
+    site: str, files: Sequence[StoredAdsTxt], changes: Sequence[AdsTxtChange] | None = None
+) -> dict[str, Any]:
+    """A site's tracked ads.txt files (current lines, last check) and, when asked, the changes."""
+    out: dict[str, Any] = {
+        "site": site,
+        "files": [
+            {
+                "url": f.url,
+                "final_url": f.final_url,
+                "status": f.status,
+                "status_code": f.status_code,
+                "is_stale": f.is_stale,
+                "error_kind": f.error_kind,
+                "fetched_at": f.fetched_at.isoformat(),
+                "checked_at": f.checked_at.isoformat() if f.checked_at else None,
+                "is_placeholder": f.is_placeholder,
+                **adstxt_check_to_dict(f.adstxt, f.duplicates),
+            }
+            for f in files
+        ],
+    }
+    if changes is not None:
+        out["changes"] = [
+            {"at": c.at.isoformat(), "change": c.change, "url": c.url, **_record_dict(c.record)}
+            for c in changes
+        ]
+    return out
 
 
 def article_to_markdown(article: Article) -> str:

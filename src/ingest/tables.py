@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["adstxt_table", "article_table", "groups_table", "progress_display"]
+__all__ = [
+    "adstxt_check_table",
+    "adstxt_table",
+    "article_table",
+    "groups_table",
+    "progress_display",
+]
 
 import sys
 from contextlib import contextmanager
@@ -20,10 +26,9 @@ from rich.progress import (
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from datetime import datetime
+    from collections.abc import Callable, Iterator, Sequence
 
-    from ingest.items import AdsTxt, DuplicateGroup, StoredArticle
+    from ingest.items import AdsTxt, AdsTxtChange, DuplicateGroup, StoredAdsTxt, StoredArticle
 
 
 def _console() -> Console:
@@ -76,10 +81,34 @@ def groups_table(groups: list[DuplicateGroup]) -> None:
     console.print(table)
 
 
-def adstxt_table(url: str, fetched_at: datetime, adstxt: AdsTxt) -> None:
-    """Records, then variables and malformed lines with their line numbers."""
+def adstxt_table(
+    files: Sequence[StoredAdsTxt], changes: Sequence[AdsTxtChange] | None = None
+) -> None:
+    """Each tracked file: its state line, then records, variables and errors; then the changes."""
     console = _console()
-    console.print(f"{url}  (fetched {fetched_at:%Y-%m-%d %H:%M} UTC)")
+    for f in files:
+        stale = ", STALE: " + (f.error_kind or "") if f.is_stale else ""
+        checked = f"{f.checked_at:%Y-%m-%d %H:%M}" if f.checked_at else "never"
+        console.print(
+            f"{f.url}  {f.status} (HTTP {f.status_code}{stale}); fetched "
+            f"{f.fetched_at:%Y-%m-%d %H:%M} UTC, checked {checked} UTC"
+            + ("; placeholder: no seller authorised" if f.is_placeholder else "")
+        )
+        adstxt_check_table(f.adstxt, f.duplicates)
+    if changes is not None:
+        table = Table("at (UTC)", "change", "domain", "account id", "relationship", "file")
+        for c in changes:
+            r = c.record
+            table.add_row(
+                f"{c.at:%Y-%m-%d %H:%M}", c.change, r.domain, r.account_id, r.relationship, c.url
+            )
+        table.title = "Changes"
+        console.print(table)
+
+
+def adstxt_check_table(adstxt: AdsTxt, duplicates: int) -> None:
+    """Records, then variables and errors with their line numbers, then the duplicate count."""
+    console = _console()
     records = Table("line", "domain", "account id", "relationship", "cert id", title="Records")
     for r in adstxt.records:
         records.add_row(
@@ -92,10 +121,11 @@ def adstxt_table(url: str, fetched_at: datetime, adstxt: AdsTxt) -> None:
             variables.add_row(str(v.line), v.name, v.value)
         console.print(variables)
     if adstxt.issues:
-        issues = Table("line", "reason", "text", title="Malformed lines")
+        issues = Table("line", "reason", "text", title="Errors")
         for i in adstxt.issues:
             issues.add_row(str(i.line), i.reason, i.raw)
         console.print(issues)
+    console.print(f"{len(adstxt.issues)} error(s), {duplicates} duplicate record(s)")
 
 
 @contextmanager

@@ -200,5 +200,6 @@ async def test_a_run_left_running_is_marked_aborted(site: FixtureServer, databas
     report = await run(_config(site), database=database)
 
     async with database.session() as session:
-        statuses = dict((await session.execute(text("SELECT id, status FROM runs"))).all())
+        rows = (await session.execute(text("SELECT id, status FROM runs"))).all()
+        statuses: dict[int, str] = {row[0]: row[1] for row in rows}
     assert statuses == {killed: "aborted", report.run_id: "ok"}

@@ -26,7 +26,12 @@ from ingest.parse.adstxt import (
     TOO_FEW_FIELDS,
     TOO_MANY_FIELDS,
     WHITESPACE_IN_FIELD,
+    declared_subdomains,
+    is_placeholder,
+    manager_domains,
+    owner_domain,
     parse_adstxt,
+    unique_records,
 )
 
 CORPORA = Path(
@@ -360,3 +365,42 @@ def test_arbitrary_bytes_never_raise(content: bytes, lenient: bool) -> None:
     parsed = parse_adstxt(content, lenient=lenient)
     text = content.decode("utf-8", errors="replace")
     assert sorted(_accounted_lines(parsed)) == sorted(_content_line_numbers(text))
+
+
+# --- meaning of the lines -----------------------------------------------------------------
+
+
+def test_unique_records_keep_the_first_and_count_repeats() -> None:
+    """Same fields (any case of relationship/domain) count as one record; repeats are counted."""
+    parsed = parse_adstxt("a.com, 1, DIRECT\nA.com, 1, direct\nb.com, 1, DIRECT\na.com, 1, DIRECT")
+    records, duplicates = unique_records(parsed.records)
+    assert [(r.line, r.domain) for r in records] == [(1, "a.com"), (3, "b.com")]
+    assert duplicates == 2
+
+
+def test_placeholder_means_no_seller_but_empty_does_not() -> None:
+    """The placeholder record marks 'no seller authorised'; an empty file is just empty."""
+    placeholder = "placeholder.example.com, placeholder, DIRECT, placeholder\n"
+    assert is_placeholder(parse_adstxt(placeholder))
+    assert not is_placeholder(parse_adstxt(""))
+    assert not is_placeholder(parse_adstxt(placeholder + "a.com, 1, DIRECT"))
+
+
+def test_owner_and_manager_domains() -> None:
+    """The first OWNERDOMAIN counts; MANAGERDOMAIN splits an optional country code."""
+    parsed = parse_adstxt(
+        "OWNERDOMAIN=Owner.com\nownerdomain=second.com\n"
+        "MANAGERDOMAIN=m.com\nmanagerdomain=de.m.com, de\n"
+    )
+    assert owner_domain(parsed) == "owner.com"
+    assert manager_domains(parsed) == (("m.com", None), ("de.m.com", "DE"))
+    assert owner_domain(AdsTxt()) is None
+
+
+def test_declared_subdomains_only_below_the_host() -> None:
+    """SUBDOMAIN= values below the file's host are followed, once each; others are ignored."""
+    parsed = parse_adstxt(
+        "SUBDOMAIN=sport.bild.de\nsubdomain=Sport.Bild.de\nSUBDOMAIN=evil.com\n"
+        "SUBDOMAIN=bild.de\nSUBDOMAIN=not a host.bild.de\nSUBDOMAIN=a.b.bild.de"
+    )
+    assert declared_subdomains(parsed, "bild.de") == ("sport.bild.de", "a.b.bild.de")

@@ -8,9 +8,6 @@ import pytest
 from ingest.errors import StoreError
 from ingest.items import (
     AdsTxt,
-    AdsTxtIssue,
-    AdsTxtRecord,
-    AdsTxtVariable,
     Article,
     CanonicalSection,
     DuplicateOccurrence,
@@ -20,6 +17,7 @@ from ingest.items import (
     StoredArticle,
 )
 from ingest.store import queries, repository
+from ingest.store.adstxt import store_adstxt_snapshot
 from ingest.store.repository import PageRecord, PageState
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -183,51 +181,6 @@ async def test_failed_fetch_keeps_the_validators_of_the_last_good_one(database):
     assert state == PageState('"v2"', "Sat, 01 Mar 2025 12:00:00 GMT", "hash2")
 
 
-ADS_V1 = AdsTxt(
-    records=(
-        AdsTxtRecord(1, "google.com", "pub-1", "DIRECT", "f08c47fec0942fa0"),
-        AdsTxtRecord(2, "appnexus.com", "42", "RESELLER", None, "extra"),
-    ),
-    variables=(AdsTxtVariable(3, "CONTACT", "ads@skincare.example"),),
-    issues=(AdsTxtIssue(4, "garbage line", "expected 3 or 4 fields"),),
-)
-ADS_V2 = AdsTxt(records=(AdsTxtRecord(1, "openx.com", "7", "DIRECT"),))
-
-
-async def test_adstxt_replace_is_whole(database):
-    """A new ads.txt snapshot replaces records, variables and issues, and updates the counts."""
-    url = SITE_URL + "ads.txt"
-    fetched = T0 + timedelta(hours=1)
-    async with database.session() as session, session.begin():
-        site_id = await repository.upsert_site(session, "skincare", SITE_URL)
-        file_id = await repository.replace_adstxt(
-            session, site_id, url, ADS_V1, status_code=200, etag='"a"', last_modified=None,
-            content_hash="c1", fetched_at=T0,
-        )  # fmt: skip
-    async with database.session() as session:
-        assert await queries.get_adstxt(session, "skincare") == (url, T0, ADS_V1)
-        counts = await queries.table_counts(session)
-    assert (counts["adstxt_records"], counts["adstxt_variables"], counts["adstxt_issues"]) == (
-        2, 1, 1,
-    )  # fmt: skip
-    async with database.session() as session, session.begin():
-        again = await repository.replace_adstxt(
-            session, site_id, url, ADS_V2, status_code=200, etag=None, last_modified="yesterday",
-            content_hash="c2", fetched_at=fetched,
-        )  # fmt: skip
-        state = await repository.get_adstxt_state(session, site_id, url)
-    async with database.session() as session:
-        found = await queries.get_adstxt(session, "skincare")
-        counts = await queries.table_counts(session)
-        none = await queries.get_adstxt(session, "unknown")
-    assert again == file_id
-    assert found == (url, fetched, ADS_V2)
-    assert found[1].tzinfo is UTC
-    assert state == PageState(None, "yesterday", "c2")
-    assert (counts["adstxt_files"], counts["adstxt_records"], counts["adstxt_issues"]) == (1, 1, 0)
-    assert none is None
-
-
 async def test_a_failing_write_raises_store_error_naming_table_and_key(database):
     """A page pointing at a missing site violates its foreign key: StoreError(pages, url)."""
     page = PageRecord("https://skincare.example/x", "stored", T0)
@@ -288,9 +241,9 @@ async def test_empty_article_and_empty_adstxt_are_stored(database):
     empty = Article("https://skincare.example/empty", "Empty")
     async with database.session() as session, session.begin():
         site_id, _ = await store_article(session, empty)
-        await repository.replace_adstxt(
-            session, site_id, SITE_URL + "ads.txt", AdsTxt(), status_code=200, etag=None,
-            last_modified=None, content_hash="e", fetched_at=T0,
+        await store_adstxt_snapshot(
+            session, site_id, SITE_URL + "ads.txt", AdsTxt(), final_url=SITE_URL + "ads.txt",
+            status_code=200, etag=None, last_modified=None, content_hash="e", fetched_at=T0,
         )  # fmt: skip
     async with database.session() as session:
         stored = await queries.get_article(session, empty.url)

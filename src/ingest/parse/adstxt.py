@@ -33,6 +33,13 @@ code                       meaning
 
 ``lenient=True`` also accepts a U+FEFF before field 1, an empty trailing field after field 4
 and junk after whitespace in field 4, matching the corpus README's lenient column.
+
+What the lines mean (pure helpers over a parsed file): :func:`unique_records` drops repeated
+records (same domain, account id, relationship, certification id and extension) and counts
+them; :func:`is_placeholder` tells the "no seller authorised" file (§3.2.1) from an empty one;
+:func:`owner_domain` takes the first ``OWNERDOMAIN``; :func:`manager_domains` splits
+``MANAGERDOMAIN=domain[, CC]``; :func:`declared_subdomains` lists the ``SUBDOMAIN=`` hosts that
+really are below the file's host, the ones a crawler follows (one level).
 """
 
 from __future__ import annotations
@@ -47,17 +54,28 @@ __all__ = [
     "EMPTY_VARIABLE_VALUE",
     "KNOWN_VARIABLES",
     "NON_ASCII_SEPARATOR",
+    "PLACEHOLDER",
     "REASONS",
     "STRAY_BOM",
     "TOO_FEW_FIELDS",
     "TOO_MANY_FIELDS",
     "WHITESPACE_IN_FIELD",
+    "declared_subdomains",
+    "is_placeholder",
+    "manager_domains",
+    "owner_domain",
     "parse_adstxt",
+    "record_key",
+    "unique_records",
 ]
 
 import re
+from typing import TYPE_CHECKING
 
 from ingest.items import AdsTxt, AdsTxtIssue, AdsTxtRecord, AdsTxtVariable
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 STRAY_BOM = "stray_bom"
 BAD_VARIABLE_NAME = "bad_variable_name"
@@ -94,6 +112,9 @@ KNOWN_VARIABLES = frozenset(
     {"CONTACT", "SUBDOMAIN", "INVENTORYPARTNERDOMAIN", "OWNERDOMAIN", "MANAGERDOMAIN"}
 )
 """The variable names ads.txt 1.1 defines; other names are still kept as variables."""
+
+PLACEHOLDER = ("placeholder.example.com", "placeholder", "DIRECT", "placeholder")
+"""The record meaning "no seller is authorised" (ads.txt 1.1 §3.2.1): domain, id, relation, cert."""
 
 _BOM = "\ufeff"
 _RELATIONSHIPS = frozenset({"DIRECT", "RESELLER"})
@@ -251,3 +272,77 @@ def _check_domain(domain: str, *, spaced: bool) -> str | None:
 def _has_inner_space(field: str) -> bool:
     """Tell whether a trimmed field contains whitespace (as :meth:`str.isspace` defines it)."""
     return _SPACE.search(field) is not None
+
+
+def record_key(record: AdsTxtRecord) -> tuple[str, str, str, str | None, str | None]:
+    """What makes two records the same seller entry: every field but the line number."""
+    return (
+        record.domain,
+        record.account_id,
+        record.relationship,
+        record.certification_id,
+        record.extension,
+    )
+
+
+def unique_records(records: Sequence[AdsTxtRecord]) -> tuple[tuple[AdsTxtRecord, ...], int]:
+    """The records without repeats (the first occurrence kept) and how many repeats were dropped."""
+    seen: set[tuple[str, str, str, str | None, str | None]] = set()
+    kept: list[AdsTxtRecord] = []
+    for record in records:
+        key = record_key(record)
+        if key not in seen:
+            seen.add(key)
+            kept.append(record)
+    return tuple(kept), len(records) - len(kept)
+
+
+def is_placeholder(adstxt: AdsTxt) -> bool:
+    """True when the file's only records are the placeholder: no seller is authorised.
+
+    An empty file is not a placeholder (the spec deprecates that older convention).
+    """
+    return bool(adstxt.records) and all(
+        (r.domain, r.account_id, r.relationship, r.certification_id) == PLACEHOLDER
+        for r in adstxt.records
+    )
+
+
+def owner_domain(adstxt: AdsTxt) -> str | None:
+    """The first ``OWNERDOMAIN`` value, lower-cased; later ones do not count (§3.5.1)."""
+    for variable in adstxt.variables:
+        if variable.name == "OWNERDOMAIN":
+            return variable.value.lower()
+    return None
+
+
+def manager_domains(adstxt: AdsTxt) -> tuple[tuple[str, str | None], ...]:
+    """Each ``MANAGERDOMAIN`` as (domain lower-cased, ISO country code upper-cased or None)."""
+    managers: list[tuple[str, str | None]] = []
+    for variable in adstxt.variables:
+        if variable.name == "MANAGERDOMAIN":
+            domain, _, country = variable.value.partition(",")
+            managers.append((domain.strip().lower(), country.strip().upper() or None))
+    return tuple(managers)
+
+
+def declared_subdomains(adstxt: AdsTxt, host: str) -> tuple[str, ...]:
+    """The ``SUBDOMAIN=`` hosts below ``host``, lower-cased, unique, in file order.
+
+    A value that is not a host name, or not below ``host``, is ignored: only a root file may
+    point to its own subdomains, and only those are followed.
+    """
+    suffix = "." + host.lower().rstrip(".")
+    found: list[str] = []
+    for variable in adstxt.variables:
+        if variable.name != "SUBDOMAIN":
+            continue
+        value = variable.value.strip().lower().rstrip(".")
+        if (
+            value.endswith(suffix)
+            and len(value) <= _MAX_DOMAIN_LENGTH
+            and _HOST.fullmatch(value)
+            and value not in found
+        ):
+            found.append(value)
+    return tuple(found)

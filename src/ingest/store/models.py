@@ -10,12 +10,15 @@ PostgreSQL alike. These classes never leave ``ingest.store``; reads return ``ing
 from __future__ import annotations
 
 __all__ = [
+    "ADSTXT_SNAPSHOT_STATUSES",
+    "ADSTXT_STATUSES",
     "NAMING_CONVENTION",
     "PAGE_OUTCOMES",
     "RUN_STATUSES",
     "AdsTxtFileRow",
     "AdsTxtIssueRow",
     "AdsTxtRecordRow",
+    "AdsTxtSnapshotRow",
     "AdsTxtVariableRow",
     "ArticleRow",
     "Base",
@@ -45,6 +48,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -241,11 +245,25 @@ class ListItemRow(Base):
     text: Mapped[str]
 
 
+ADSTXT_STATUSES = ("ok", "absent", "denied", "error")
+"""The values ``adstxt_files.status`` may take: what the last check of the file found."""
+
+ADSTXT_SNAPSHOT_STATUSES = ("ok", "absent")
+"""The values ``adstxt_snapshots.status`` may take: a file, or no file (404/410)."""
+
+
 class AdsTxtFileRow(Base):
-    """The last fetch of a site's ads.txt; natural key ``(site_id, url)``."""
+    """A tracked ads.txt or app-ads.txt of a site (root or subdomain); key ``(site_id, url)``.
+
+    ``url`` is the URL asked for; the columns from ``status_code`` to ``issue_count`` describe the
+    current snapshot, ``status``/``is_stale``/``error_kind``/``checked_at`` the last check.
+    """
 
     __tablename__ = "adstxt_files"
-    __table_args__ = (UniqueConstraint("site_id", "url"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "url"),
+        CheckConstraint(_one_of("status", ADSTXT_STATUSES), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
@@ -253,15 +271,47 @@ class AdsTxtFileRow(Base):
     status_code: Mapped[int]
     etag: Mapped[str | None]
     last_modified: Mapped[str | None]
-    content_hash: Mapped[str]
+    content_hash: Mapped[str | None]
     fetched_at: Mapped[datetime]
     record_count: Mapped[int]
     variable_count: Mapped[int]
     issue_count: Mapped[int]
+    final_url: Mapped[str | None]
+    status: Mapped[str] = mapped_column(String(16), server_default="ok")
+    is_stale: Mapped[bool] = mapped_column(server_default=false())
+    error_kind: Mapped[str | None]
+    checked_at: Mapped[datetime | None]
+    duplicate_count: Mapped[int] = mapped_column(server_default="0")
+    is_placeholder: Mapped[bool] = mapped_column(server_default=false())
+
+
+class AdsTxtSnapshotRow(Base):
+    """One version of a file: written once per change (new content, or the file went away)."""
+
+    __tablename__ = "adstxt_snapshots"
+    __table_args__ = (
+        UniqueConstraint("file_id", "fetched_at"),
+        CheckConstraint(_one_of("status", ADSTXT_SNAPSHOT_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("adstxt_files.id", ondelete="CASCADE"))
+    fetched_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int]
+    content_hash: Mapped[str | None]
+    record_count: Mapped[int]
+    variable_count: Mapped[int]
+    issue_count: Mapped[int]
+    duplicate_count: Mapped[int]
+    is_placeholder: Mapped[bool]
 
 
 class AdsTxtRecordRow(Base):
-    """A data record (seller) of an ads.txt file."""
+    """A seller entry of a file, with when it appeared and (once gone) when it disappeared.
+
+    Current records have ``removed_at`` NULL; ``line`` is the record's line in the newest file.
+    """
 
     __tablename__ = "adstxt_records"
 
@@ -275,6 +325,8 @@ class AdsTxtRecordRow(Base):
     relationship: Mapped[str] = mapped_column(String(16))
     certification_id: Mapped[str | None]
     extension: Mapped[str | None]
+    added_at: Mapped[datetime] = mapped_column(index=True)
+    removed_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class AdsTxtVariableRow(Base):

@@ -44,6 +44,7 @@ from ingest.store.models import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -182,7 +183,9 @@ async def get_adstxt(session: AsyncSession, site: str) -> tuple[str, datetime, A
         if row is None:
             return None
         file_id, url, fetched_at = row
-        records = await _lines(session, AdsTxtRecordRow, file_id, AdsTxtRecord)
+        records = await _lines(
+            session, AdsTxtRecordRow, file_id, AdsTxtRecord, AdsTxtRecordRow.removed_at.is_(None)
+        )
         variables = await _lines(session, AdsTxtVariableRow, file_id, AdsTxtVariable)
         issues = await _lines(session, AdsTxtIssueRow, file_id, AdsTxtIssue)
     return url, fetched_at, AdsTxt(records, variables, issues)
@@ -192,13 +195,19 @@ _Line = TypeVar("_Line", AdsTxtRecord, AdsTxtVariable, AdsTxtIssue)
 
 
 async def _lines(
-    session: AsyncSession, model: type[Base], file_id: int, item: type[_Line]
+    session: AsyncSession,
+    model: type[Base],
+    file_id: int,
+    item: type[_Line],
+    *where: ColumnElement[bool],
 ) -> tuple[_Line, ...]:
-    """One ads.txt file's rows of one table, in line order, as item values."""
+    """One ads.txt file's (current) rows of one table, in line order, as item values."""
     table = model.__table__
     columns = [table.c[name] for name in item.__slots__]
     statement = (
-        select(*columns).where(table.c.file_id == file_id).order_by(table.c.line, table.c.id)
+        select(*columns)
+        .where(table.c.file_id == file_id, *where)
+        .order_by(table.c.line, table.c.id)
     )
     return tuple(item(*row) for row in await session.execute(statement))
 

@@ -1,10 +1,10 @@
 """Idempotent writes and plain-value reads; every function takes the caller's session.
 
 No function here opens, commits or rolls back a session: the pipeline owns one short
-transaction per article or ads.txt snapshot. Writes are dialect upserts on each table's natural
-key, all built by :func:`_upsert`, so re-runs and overlapping runs converge. Child rows (an
-article's sections, an ads.txt file's lines) are replaced whole with bulk inserts. Reads return
-``ingest.items`` values, never ORM objects. SQLAlchemy errors leave as
+transaction per article (ads.txt snapshots live in :mod:`ingest.store.adstxt`). Writes are
+dialect upserts on each table's natural key, all built by :func:`_upsert`, so re-runs and
+overlapping runs converge. Child rows (an article's sections) are replaced whole with bulk
+inserts. Reads return ``ingest.items`` values, never ORM objects. SQLAlchemy errors leave as
 :class:`ingest.errors.StoreError` naming the table and natural key.
 """
 
@@ -16,11 +16,9 @@ __all__ = [
     "abort_stale_runs",
     "delete_article",
     "finish_run",
-    "get_adstxt_state",
     "get_page_state",
     "load_canonical_sections",
     "load_page_states",
-    "replace_adstxt",
     "replace_article",
     "start_run",
     "upsert_page",
@@ -35,20 +33,9 @@ from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest.errors import StoreError
-from ingest.items import (
-    AdsTxt,
-    AdsTxtIssue,
-    AdsTxtRecord,
-    AdsTxtVariable,
-    CanonicalSection,
-    Section,
-)
+from ingest.items import CanonicalSection, Section
 from ingest.store.db import translate_errors
 from ingest.store.models import (
-    AdsTxtFileRow,
-    AdsTxtIssueRow,
-    AdsTxtRecordRow,
-    AdsTxtVariableRow,
     ArticleRow,
     Base,
     CanonicalSectionRow,
@@ -391,61 +378,3 @@ async def load_canonical_sections(session: AsyncSession, site_id: int) -> list[C
     )
     with translate_errors("canonical_sections", f"site {site_id}"):
         return [CanonicalSection(*row) for row in await session.execute(statement)]
-
-
-async def get_adstxt_state(session: AsyncSession, site_id: int, url: str) -> PageState | None:
-    """The validators and content hash of the last stored fetch of a site's ads.txt."""
-    statement = select(
-        AdsTxtFileRow.etag, AdsTxtFileRow.last_modified, AdsTxtFileRow.content_hash
-    ).where(AdsTxtFileRow.site_id == site_id, AdsTxtFileRow.url == url)
-    with translate_errors("adstxt_files", url):
-        row = (await session.execute(statement)).one_or_none()
-    return None if row is None else PageState(*row)
-
-
-async def replace_adstxt(
-    session: AsyncSession,
-    site_id: int,
-    url: str,
-    adstxt: AdsTxt,
-    *,
-    status_code: int,
-    etag: str | None,
-    last_modified: str | None,
-    content_hash: str,
-    fetched_at: datetime,
-) -> int:
-    """Store a fetched ads.txt whole: its file row, records, variables and issues; return its id."""
-    values = {
-        "site_id": site_id,
-        "url": url,
-        "status_code": status_code,
-        "etag": etag,
-        "last_modified": last_modified,
-        "content_hash": content_hash,
-        "fetched_at": fetched_at,
-        "record_count": len(adstxt.records),
-        "variable_count": len(adstxt.variables),
-        "issue_count": len(adstxt.issues),
-    }
-    changed = [k for k in values if k not in {"site_id", "url"}]
-    statement = _upsert(session, AdsTxtFileRow, values, keys=["site_id", "url"], update=changed)
-    with translate_errors("adstxt_files", url):
-        file_id = int((await session.execute(statement.returning(AdsTxtFileRow.id))).scalar_one())
-        children: list[tuple[type[Base], list[dict[str, Any]]]] = [
-            (AdsTxtRecordRow, [_row(file_id, r) for r in adstxt.records]),
-            (AdsTxtVariableRow, [_row(file_id, v) for v in adstxt.variables]),
-            (AdsTxtIssueRow, [_row(file_id, i) for i in adstxt.issues]),
-        ]
-        for model, rows in children:
-            await session.execute(delete(model).where(model.__table__.c.file_id == file_id))
-            if rows:
-                await session.execute(insert(model), rows)
-    return file_id
-
-
-def _row(file_id: int, line: AdsTxtRecord | AdsTxtVariable | AdsTxtIssue) -> dict[str, Any]:
-    """One ads.txt line as a row of its table."""
-    row: dict[str, Any] = {name: getattr(line, name) for name in line.__slots__}
-    row["file_id"] = file_id
-    return row
