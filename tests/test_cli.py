@@ -229,3 +229,44 @@ def test_run_while_locked_exits_75_naming_the_holder(runner, sites_file, tmp_pat
     assert result.exit_code == ExitCode.LOCKED  # type: ignore[attr-defined]
     assert "another ingest run holds the lock: pid 999" in result.output  # type: ignore[attr-defined]
     assert site.requests == []
+
+
+def test_extract_many_as_jsonl_keeps_order_and_reports_errors(runner, tmp_path):
+    """Many inputs stream one JSON line each, in input order; a failed input has 'error', exit 1."""
+    site_root = REPO / "fixtures" / "skincare" / "site"
+    pages = [
+        site_root / slug / "index.html"
+        for slug in ("why-is-my-skin-darker-after-microneedling", ARTICLE.strip("/"))
+    ]
+    missing = tmp_path / "missing.html"
+    result = runner.invoke(
+        cli,
+        [
+            "extract",
+            str(pages[0]),
+            str(missing),
+            str(pages[1]),
+            "--format",
+            "jsonl",
+            "--workers",
+            "2",
+        ],
+    )
+    assert result.exit_code == ExitCode.FAILURES
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["title"] for line in lines] == [
+        "Why Is My Skin Darker After Microneedling?",
+        None,
+        "What Does Microneedling Actually Do?",
+    ]
+    assert "missing.html" in lines[1]["error"]
+    assert "error" not in lines[0]
+
+
+def test_extract_a_directory_as_a_json_array(runner):
+    """A directory expands to its HTML files; json with many inputs is one array."""
+    result = runner.invoke(cli, ["extract", str(REPO / "fixtures" / "skincare" / "site")])
+    assert result.exit_code == 0, result.output
+    titles = [article["title"] for article in json.loads(result.output)]
+    assert len(titles) == 4
+    assert "Can I Use Vitamin A Serum After Microneedling?" in titles

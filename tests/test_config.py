@@ -127,8 +127,8 @@ def test_private_networks_list(tmp_path):
 def test_every_field_is_documented():
     """The docs/config.md page mentions every key of the config models."""
     text = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
-    from ingest.config import DedupeConfig, FetchConfig, SiteConfig  # noqa: PLC0415
+    from ingest.config import DedupeConfig, FetchConfig, ParseConfig, SiteConfig  # noqa: PLC0415
 
-    for model in (Config, SiteConfig, FetchConfig, DedupeConfig):
+    for model in (Config, SiteConfig, FetchConfig, ParseConfig, DedupeConfig):
         for name in model.model_fields:
             assert f"`{name}`" in text, name

@@ -138,4 +138,6 @@ def _read_file(target: str) -> tuple[bytes, str]:
     try:
         return path.read_bytes(), path.resolve().as_uri()
     except OSError as exc:
-        raise ParseError(target, f"cannot read file: {exc.strerror or exc}") from exc
+        raise ParseError(
+            target, f"cannot read file: {exc.strerror or exc}", kind="unreadable"
+        ) from exc

@@ -9,7 +9,7 @@ at once, each with file, line and key path::
 
 from __future__ import annotations
 
-__all__ = ["Config", "DedupeConfig", "FetchConfig", "SiteConfig", "load_config"]
+__all__ = ["Config", "DedupeConfig", "FetchConfig", "ParseConfig", "SiteConfig", "load_config"]
 
 import difflib
 import ipaddress  # noqa: TC003  (pydantic resolves the annotations at runtime)
@@ -107,12 +107,24 @@ class DedupeConfig(_Model):
     have for the heading rule to merge: templates with different facts stay apart."""
 
 
+class ParseConfig(_Model):
+    """How pages are parsed: in worker processes, each page under a time limit."""
+
+    workers: int | None = Field(default=None, ge=1, le=64)
+    """Parser processes; all cores when unset."""
+    timeout: float = Field(default=10.0, gt=0)
+    """Seconds one page may take to parse; past it the worker is killed (``parse_timeout``)."""
+    max_pages: int = Field(default=500, ge=1)
+    """Pages a worker parses before it is replaced, so memory cannot creep."""
+
+
 class Config(_Model):
     """A whole ``sites.yaml``."""
 
     database: str = DEFAULT_DATABASE
     """SQLAlchemy URL: SQLite by default, ``postgresql+psycopg://…`` in production."""
     fetch: FetchConfig = FetchConfig()
+    parse: ParseConfig = ParseConfig()
     dedupe: DedupeConfig = DedupeConfig()
     sites: tuple[SiteConfig, ...]
     """The sites to ingest."""

@@ -7,7 +7,7 @@ IngestError
 │   ├── HTTPStatusError  + status, retry_after
 │   ├── ResponseTooLarge + limit
 │   └── RobotsDisallowed
-├── ParseError           site, url, reason
+├── ParseError           site, url, reason, kind (parse, parse_timeout, worker_crashed, …)
 ├── StoreError           table, natural key
 └── RunLocked            the run holding the lock (id, started at)          → exit 75
 ```
@@ -110,14 +110,19 @@ class RobotsDisallowed(FetchError):
 
 
 class ParseError(IngestError):
-    """A fetched document could not be turned into an article or an ads.txt file."""
+    """A fetched document could not be turned into an article or an ads.txt file.
 
-    kind = "parse"
+    ``kind`` is ``parse`` unless said otherwise: ``parse_timeout``, ``worker_crashed``,
+    ``unreadable``.
+    """
 
-    def __init__(self, url: str, reason: str, *, site: str | None = None) -> None:
+    def __init__(
+        self, url: str, reason: str, *, site: str | None = None, kind: str = "parse"
+    ) -> None:
         self.url = url
         self.reason = reason
         self.site = site
+        self.kind = kind
         super().__init__(f"{url}: cannot parse: {reason}")
 
 

@@ -260,7 +260,7 @@ class ParsePool:
             except TimeoutError as exc:
                 self._retire(worker, kill=True)
                 log.debug("parse.timeout url=%s seconds=%s", url, self.timeout)
-                raise ParseError(url, "parse_timeout") from exc
+                raise ParseError(url, "parse_timeout", kind="parse_timeout") from exc
             except (asyncio.IncompleteReadError, ConnectionError) as exc:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(_STOP_GRACE):
@@ -268,19 +268,25 @@ class ParsePool:
                 code = worker.proc.returncode
                 self._retire(worker, kill=True)
                 log.debug("parse.worker_crashed url=%s code=%s", url, code)
-                raise ParseError(url, f"worker_crashed: exit code {code}") from exc
+                raise ParseError(
+                    url, f"worker_crashed: exit code {code}", kind="worker_crashed"
+                ) from exc
             except BaseException:
                 self._retire(worker, kill=True)  # cancelled mid-page: its answer is unusable
                 raise
-        raise ParseError(url, "worker_crashed: workers die before taking the page")
+        raise ParseError(
+            url, "worker_crashed: workers die before taking the page", kind="worker_crashed"
+        )
 
     async def _start_for(self, url: str) -> _Worker:
         if not self._open:  # closed while this page was in flight: start nothing new
-            raise ParseError(url, "worker_crashed: the pool was closed")
+            raise ParseError(url, "worker_crashed: the pool was closed", kind="worker_crashed")
         try:
             return await self._start()
         except (OSError, RuntimeError, TimeoutError, asyncio.IncompleteReadError) as exc:
-            raise ParseError(url, f"worker_crashed: cannot start a worker: {exc!r}") from exc
+            raise ParseError(
+                url, f"worker_crashed: cannot start a worker: {exc!r}", kind="worker_crashed"
+            ) from exc
 
     async def _start(self) -> _Worker:
         worker = await _Worker.start()

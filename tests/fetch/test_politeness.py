@@ -281,3 +281,25 @@ async def test_robots_redirect_is_followed(hostile, client):
     cache.configure(hostile.origin, allow=True)
     assert not await cache.allowed(hostile.origin + "/no/x")
     assert await cache.crawl_delay(hostile.origin) == 2.0
+
+
+async def test_callers_queued_before_a_deferral_are_all_refused_none_left_waiting():
+    """Callers already waiting for a slot when the host is deferred are refused, every one."""
+    url = "http://127.0.0.1:9/page"
+    limiter = HostLimiter()
+    limiter.configure(url, concurrency=1, delay=0.0)
+
+    async def take() -> None:
+        async with limiter.slot(url):
+            pass
+
+    holder = limiter.slot(url)
+    await holder.__aenter__()
+    waiters = [asyncio.create_task(take()) for _ in range(3)]
+    await asyncio.sleep(0)  # one loop turn: the three are now queued on the slot
+    limiter.defer(url, datetime.now(UTC) + timedelta(hours=1))
+    await holder.__aexit__(None, None, None)
+
+    results = await asyncio.wait_for(asyncio.gather(*waiters, return_exceptions=True), timeout=5)
+
+    assert [getattr(r, "kind", r) for r in results] == ["deferred"] * 3

@@ -175,18 +175,25 @@ class HostLimiter:
     def slot(self, url: str) -> contextlib.AbstractAsyncContextManager[None]:
         """``async with limiter.slot(url): …`` holds one of the origin's slots for the request.
 
-        Raises ``FetchError`` kind ``deferred`` (before waiting) while the origin is deferred.
+        Raises ``FetchError`` kind ``deferred`` while the origin is deferred: before waiting, and
+        again once a slot is free (the origin may have been deferred while this caller waited).
         """
+        self._refuse_if_deferred(url)
+        return self._slot(url, self._state(url))
+
+    def _refuse_if_deferred(self, url: str) -> None:
         until = self.deferred_until(url)
         if until is not None:
             message = f"{origin_of(url)} asked us to come back after {until.isoformat()}"
             raise FetchError(url, "deferred", message)
-        return self._slot(self._state(url))
 
     @contextlib.asynccontextmanager
-    async def _slot(self, state: _HostState) -> AsyncIterator[None]:
+    async def _slot(self, url: str, state: _HostState) -> AsyncIterator[None]:
         async with state.changed:
             await state.changed.wait_for(lambda: state.in_flight < state.concurrency)
+            if self.deferred_until(url) is not None:
+                state.changed.notify()  # pass the wake-up on: the next waiter is refused too
+                self._refuse_if_deferred(url)
             state.in_flight += 1
         try:
             async with state.spacing:

@@ -1,0 +1,220 @@
+"""The pages of a site: fetch and parse concurrently, dedupe and store in URL order.
+
+A sliding window keeps at most ``WINDOW_PER_SLOT * site.concurrency`` pages in flight or waiting,
+so memory stays flat however large a site is, and results are stored strictly in URL order, one
+short transaction per article (never held across network I/O): the duplicate groups come out
+the same on every run. A 304 or an unchanged body costs no parse and no write.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HTML_TYPES", "WINDOW_PER_SLOT", "ingest_pages"]
+
+import asyncio
+import hashlib
+import logging
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from ingest.dedupe import Deduper
+from ingest.errors import FetchError, HTTPStatusError, IngestError, ParseError
+from ingest.fetch.fetcher import DEFAULT_ACCEPT, fetch
+from ingest.items import Article, NotAnArticle
+from ingest.pipeline.context import now, record_page
+from ingest.store import repository
+from ingest.store.repository import PageRecord, PageState
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ingest.config import SiteConfig
+    from ingest.items import FetchResult
+    from ingest.pipeline.context import RunContext
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+WINDOW_PER_SLOT = 4
+"""Pages in flight or awaiting storage per allowed concurrent request to a host."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A fetched page whose article is ready to be deduped and stored."""
+
+    record: PageRecord
+    article: Article
+
+
+async def ingest_pages(
+    ctx: RunContext, site: SiteConfig, site_id: int, urls: Sequence[str]
+) -> None:
+    """Fetch and parse ``urls`` concurrently; dedupe and store them in the given order.
+
+    A sliding window keeps at most ``WINDOW_PER_SLOT * site.concurrency`` pages in flight or
+    waiting, so memory stays flat however large the site; results are stored strictly in
+    ``urls`` order (one transaction each), which keeps the duplicate groups deterministic.
+    """
+    async with ctx.database.session() as session:
+        states = await repository.load_page_states(session, site_id)
+        known = await repository.load_canonical_sections(session, site_id)
+    deduper = Deduper(ctx.config.dedupe, known)
+    window = WINDOW_PER_SLOT * site.concurrency
+    pending: deque[asyncio.Task[_Parsed | None]] = deque()
+    done = 0
+
+    async def one(url: str) -> _Parsed | None:
+        nonlocal done
+        try:
+            return await _fetch_and_parse(ctx, site, site_id, url, states.get(url))
+        finally:
+            done += 1
+            if ctx.progress is not None:
+                ctx.progress(site.name, done, len(urls))
+
+    async def store_next() -> None:
+        item = await pending.popleft()
+        if item is not None:
+            await _store_article(ctx, site, site_id, deduper, item)
+
+    try:
+        for url in urls:
+            pending.append(asyncio.create_task(one(url)))
+            while len(pending) >= window or (pending and pending[0].done()):
+                await store_next()
+        while pending:
+            await store_next()
+    finally:
+        for task in pending:
+            task.cancel()
+
+
+async def _fetch_and_parse(
+    ctx: RunContext, site: SiteConfig, site_id: int, url: str, state: PageState | None
+) -> _Parsed | None:
+    report = ctx.report
+    if not await ctx.robots.allowed(url):
+        report.add(site.name, "skipped")
+        await record_page(
+            ctx, site_id, PageRecord(url, "skipped", now(), error_kind="blocked_robots")
+        )
+        log.debug("fetch.skipped site=%s url=%s kind=blocked_robots", site.name, url)
+        return None
+    try:
+        result = await _conditional_fetch(ctx, site, url, state)
+    except FetchError as exc:
+        if exc.kind == "deferred":  # the host asked us to come back later: not a failure
+            report.add(site.name, "skipped")
+            report.notice(site.name, url, exc.kind, exc.detail)
+            return None
+        report.fail(site.name, url, exc)
+        status = exc.status if isinstance(exc, HTTPStatusError) else None
+        failed = PageRecord(
+            url, "failed", now(), status_code=status, error_kind=exc.kind, error_message=str(exc)
+        )
+        await record_page(ctx, site_id, failed)
+        log.warning("fetch.failed site=%s url=%s kind=%s", site.name, url, exc.kind)
+        return None
+    if result.is_not_modified:
+        report.add(site.name, "not_modified")
+        return None
+    report.add(site.name, "fetched")
+    return await _parse_fetched(ctx, site, site_id, state, result)
+
+
+async def _parse_fetched(
+    ctx: RunContext, site: SiteConfig, site_id: int, state: PageState | None, result: FetchResult
+) -> _Parsed | None:
+    """Skip what is unchanged or not an article; return the article to store otherwise."""
+    report = ctx.report
+    digest = hashlib.sha256(result.content).hexdigest()
+    record = _page_record(result, digest)
+    if state is not None and state.content_hash == digest:
+        report.add(site.name, "unchanged")
+        if (state.etag, state.last_modified) != (result.etag, result.last_modified):
+            await record_page(ctx, site_id, record)
+        return None
+    if result.content_type not in HTML_TYPES:
+        report.add(site.name, "skipped")
+        await record_page(ctx, site_id, replace(record, outcome="skipped", error_kind="not_html"))
+        return None
+    try:
+        page = await ctx.parser.parse_page(result.content, result.final_url, charset=result.charset)
+    except ParseError as exc:
+        report.fail(site.name, result.url, exc)
+        failed = replace(record, outcome="failed", error_kind=exc.kind, error_message=str(exc))
+        await record_page(ctx, site_id, failed)
+        log.warning("parse.failed site=%s url=%s kind=%s", site.name, result.url, exc.kind)
+        return None
+    if isinstance(page, NotAnArticle):
+        report.add(site.name, "skipped")
+        await record_page(
+            ctx, site_id, replace(record, outcome="not_article", error_kind=page.reason)
+        )
+        log.debug("parse.not_article site=%s url=%s reason=%s", site.name, result.url, page.reason)
+        return None
+    # the article is filed under the URL we asked for, the page's natural key
+    article = Article(result.url, page.title, page.description, page.language, page.sections)
+    return _Parsed(record, article)
+
+
+async def _conditional_fetch(
+    ctx: RunContext,
+    site: SiteConfig,
+    url: str,
+    state: PageState | None,
+    accept: str = DEFAULT_ACCEPT,
+) -> FetchResult:
+    """Fetch ``url`` within the host's limits, sending the validators of the last good fetch."""
+    async with ctx.limiter.slot(url):
+        return await fetch(
+            ctx.client,
+            url,
+            config=ctx.config.fetch,
+            site=site.name,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+            accept=accept,
+            allow=site.allow_private_networks,
+            limiter=ctx.limiter,
+            robots=ctx.robots,
+        )
+
+
+async def _store_article(
+    ctx: RunContext, site: SiteConfig, site_id: int, deduper: Deduper, item: _Parsed
+) -> None:
+    matches = deduper.assign(item.article.sections)
+    try:
+        async with ctx.database.transaction() as session:
+            page_id = await repository.upsert_page(session, site_id, ctx.report.run_id, item.record)
+            await repository.replace_article(session, site_id, page_id, item.article, matches)
+    except IngestError as exc:
+        ctx.report.fail(site.name, item.record.url, exc)
+        log.warning("store.failed site=%s url=%s kind=%s", site.name, item.record.url, exc.kind)
+        return
+    merged = sum(1 for match in matches if match.rule != "new")
+    ctx.report.add(site.name, "articles")
+    ctx.report.add(site.name, "sections", len(matches))
+    ctx.report.add(site.name, "merged", merged)
+    log.debug(
+        "store.article site=%s url=%s sections=%d merged=%d",
+        site.name,
+        item.record.url,
+        len(matches),
+        merged,
+    )
+
+
+def _page_record(result: FetchResult, digest: str) -> PageRecord:
+    return PageRecord(
+        url=result.url,
+        outcome="stored",
+        fetched_at=result.fetched_at,
+        status_code=result.status,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        content_hash=digest,
+        content_type=result.content_type,
+    )

@@ -1,0 +1,140 @@
+"""A whole run: open the run's resources, ingest each site, close everything, report.
+
+:func:`run` owns every resource of a run (the run lock, HTTP client, robots cache, host limiter,
+parser processes, database) in one ``AsyncExitStack`` and closes them on every exit path. Each
+site is a unit (:func:`ingest_site`) that takes everything it needs as arguments, so it can
+later run as a job on a worker.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ingest_site", "run"]
+
+import asyncio
+import logging
+import os
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
+
+from ingest.errors import FetchError
+from ingest.fetch.client import build_client
+from ingest.fetch.discovery import discover
+from ingest.fetch.politeness import HostLimiter, RobotsCache
+from ingest.parse.links import extract_links
+from ingest.pipeline.adstxt import ingest_adstxt
+from ingest.pipeline.context import Progress, RunContext, now
+from ingest.pipeline.pages import ingest_pages
+from ingest.report import ReportBuilder, RunReport
+from ingest.store import queries, repository
+from ingest.store.db import Database
+from ingest.store.lock import run_lock
+from ingest.workers import ParsePool
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import httpx
+
+    from ingest.config import Config, SiteConfig
+
+log = logging.getLogger(__name__)
+
+
+async def run(
+    config: Config,
+    *,
+    client: httpx.AsyncClient | None = None,
+    database: Database | None = None,
+    progress: Progress | None = None,
+    sites: Sequence[str] | None = None,
+) -> RunReport:
+    """Ingest every site of ``config`` (or only those named in ``sites``) and report.
+
+    A per-item failure (a page, an ads.txt file, a whole site that is down) is recorded in the
+    report and the run goes on; anything that is not an :class:`IngestError` is a bug and
+    propagates. Pass ``client`` or ``database`` to reuse your own (tests do); otherwise the run
+    opens and closes them.
+    """
+    chosen = [site for site in config.sites if sites is None or site.name in sites]
+    async with AsyncExitStack() as stack:
+        if database is None:
+            database = Database.from_url(config.database)
+            stack.push_async_callback(database.dispose)
+        holder = f"pid {os.getpid()} (started {now():%Y-%m-%d %H:%M:%S} UTC)"
+        await stack.enter_async_context(run_lock(database, holder=holder))
+        await database.upgrade()
+        if client is None:
+            client = build_client(config.fetch)
+            stack.push_async_callback(client.aclose)
+        parse = config.parse
+        parser = await stack.enter_async_context(
+            ParsePool(workers=parse.workers, timeout=parse.timeout, max_pages=parse.max_pages)
+        )
+        report = ReportBuilder(database=database.url)
+        ctx = RunContext(
+            config=config,
+            client=client,
+            database=database,
+            robots=RobotsCache(client, config.fetch, sites=chosen),
+            limiter=HostLimiter(max_delay=config.fetch.max_delay),
+            parser=parser,
+            report=report,
+            progress=progress,
+        )
+        async with database.transaction() as session:
+            # we hold the lock, so a run still marked running was killed: say so
+            aborted = await repository.abort_stale_runs(session, finished_at=now())
+            report.run_id = await repository.start_run(session, started_at=now())
+        if aborted:
+            log.warning("run.aborted_found runs=%s", ",".join(map(str, aborted)))
+        status = "aborted"
+        try:
+            await asyncio.gather(*(ingest_site(ctx, site) for site in chosen))
+            async with database.session() as session:
+                groups = await queries.list_duplicate_groups(session)
+            report.duplicate_groups = len(groups)
+            result = report.build()
+            status = "ok" if result.ok else "failed"
+        finally:
+            summary = report.build().to_dict()
+            async with database.transaction() as session:
+                await repository.finish_run(
+                    session, report.run_id, status=status, finished_at=now(), summary=summary
+                )
+    log.info(
+        "run.summary run=%s status=%s articles=%d failed=%d seconds=%.2f",
+        result.run_id,
+        status,
+        result.total("articles"),
+        result.total("failed"),
+        result.seconds,
+    )
+    return result
+
+
+async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
+    """Discover, fetch, parse, dedupe and store one site; failures go to the report."""
+    report = ctx.report
+    report.site(site.name)
+    async with ctx.database.transaction() as session:
+        site_id = await repository.upsert_site(session, site.name, site.url)
+    delay = max(site.delay, await ctx.robots.crawl_delay(site.url) or 0.0)
+    ctx.limiter.configure(site.url, concurrency=site.concurrency, delay=delay)
+    async with asyncio.TaskGroup() as tasks:
+        if site.adstxt:
+            tasks.create_task(ingest_adstxt(ctx, site, site_id))
+        try:
+            urls = await discover(
+                ctx.client,
+                site,
+                config=ctx.config.fetch,
+                robots=ctx.robots,
+                limiter=ctx.limiter,
+                extract_links=extract_links,
+            )
+        except FetchError as exc:
+            report.fail(site.name, exc.url or site.url, exc)
+            log.warning("site.failed site=%s kind=%s url=%s", site.name, exc.kind, exc.url)
+            urls = []
+        report.add(site.name, "discovered", len(urls))
+        await ingest_pages(ctx, site, site_id, urls)
