@@ -51,14 +51,13 @@ from ingest.store.models import (
     AdsTxtRecordRow,
     AdsTxtSnapshotRow,
     AdsTxtVariableRow,
-    Base,
     SiteRow,
+    table_of,
 )
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
@@ -175,7 +174,7 @@ async def store_adstxt_snapshot(
             await session.execute(delete(model).where(model.file_id == file_id))
             if lines:
                 rows = [_row(file_id, line) for line in lines]
-                await session.execute(insert(_table(model)), rows)
+                await session.execute(insert(table_of(model)), rows)
     return file_id
 
 
@@ -213,7 +212,7 @@ async def _diff_records(
     if moved:
         await session.execute(update(AdsTxtRecordRow), moved)
     if added:
-        await session.execute(insert(_table(AdsTxtRecordRow)), added)
+        await session.execute(insert(table_of(AdsTxtRecordRow)), added)
 
 
 async def store_adstxt_absent(
@@ -308,11 +307,6 @@ async def touch_adstxt(
     }
     with translate_errors("adstxt_files", url):
         await _save_file(session, site_id, url, values)
-
-
-def _table(model: type[Base]) -> Table:
-    """The Core table of a model: bulk inserts through it skip the ORM (10x faster on SQLite)."""
-    return Base.metadata.tables[model.__tablename__]
 
 
 _Key = tuple[str, str, str, str | None, str | None]

@@ -31,6 +31,7 @@ __all__ = [
     "SectionOccurrenceRow",
     "SiteRow",
     "UTCDateTime",
+    "table_of",
 ]
 
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ from sqlalchemy import (
     ForeignKey,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -355,3 +357,8 @@ class AdsTxtIssueRow(Base):
     line: Mapped[int]
     raw: Mapped[str]
     reason: Mapped[str]
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model: bulk inserts through it skip the ORM (10x faster on SQLite)."""
+    return Base.metadata.tables[model.__tablename__]

@@ -46,6 +46,7 @@ from ingest.store.models import (
     RunRow,
     SectionOccurrenceRow,
     SiteRow,
+    table_of,
 )
 
 if TYPE_CHECKING:
@@ -317,9 +318,10 @@ async def _insert_sections(
         }
         for position, (section, match) in enumerate(zip(sections, matches, strict=True))
     ]
-    returning = insert(SectionOccurrenceRow).returning(
-        SectionOccurrenceRow.id, sort_by_parameter_order=True
-    )
+    # Core inserts on the tables (not the ORM classes): executemany without ORM bookkeeping,
+    # an order of magnitude faster for bulk rows; RETURNING keeps the parameters' order.
+    occurrences = table_of(SectionOccurrenceRow)
+    returning = insert(occurrences).returning(occurrences.c.id, sort_by_parameter_order=True)
     occurrence_ids = list(await session.scalars(returning, occurrence_rows))
     paragraph_rows: list[dict[str, Any]] = []
     list_rows: list[dict[str, Any]] = []
@@ -336,10 +338,11 @@ async def _insert_sections(
             )
             list_items.append(block.items)
     if paragraph_rows:
-        await session.execute(insert(ParagraphRow), paragraph_rows)
+        await session.execute(insert(table_of(ParagraphRow)), paragraph_rows)
     if not list_rows:
         return
-    returning = insert(ListRow).returning(ListRow.id, sort_by_parameter_order=True)
+    lists = table_of(ListRow)
+    returning = insert(lists).returning(lists.c.id, sort_by_parameter_order=True)
     list_ids = list(await session.scalars(returning, list_rows))
     item_rows = [
         {"list_id": list_id, "position": position, "text": text}
@@ -347,7 +350,7 @@ async def _insert_sections(
         for position, text in enumerate(items)
     ]
     if item_rows:
-        await session.execute(insert(ListItemRow), item_rows)
+        await session.execute(insert(table_of(ListItemRow)), item_rows)
 
 
 async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> bool:
