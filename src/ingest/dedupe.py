@@ -40,7 +40,6 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from ingest.items import CanonicalSection, Section, SectionMatch
@@ -101,7 +100,10 @@ def content_words(text: str) -> frozenset[str]:
 
 def shingles(text: str, size: int = _SHINGLE) -> frozenset[tuple[str, ...]]:
     """Word ``size``-shingles of ``text``; a text shorter than ``size`` words is one shingle."""
-    words = _words(text)
+    return _shingles_of(_words(text), size)
+
+
+def _shingles_of(words: list[str], size: int = _SHINGLE) -> frozenset[tuple[str, ...]]:
     if len(words) <= size:
         return frozenset([tuple(words)]) if words else frozenset()
     return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
@@ -160,32 +162,49 @@ def _facts_agree(a: frozenset[str], b: frozenset[str], threshold: float) -> bool
 
 def fingerprint(heading: str, text: str) -> str:
     """The natural key of a canonical section: a hash of its normalised heading and text."""
-    digest = hashlib.sha256(f"{normalise(heading)}\n{normalise(text)}".encode())
-    return digest.hexdigest()[:32]
+    return _fingerprint(normalise(heading), normalise(text))
 
 
-@dataclass(frozen=True, slots=True)
+def _fingerprint(heading_key: str, text_key: str) -> str:
+    return hashlib.sha256(f"{heading_key}\n{text_key}".encode()).hexdigest()[:32]
+
+
 class _Entry:
-    canonical: CanonicalSection
-    text_key: str
-    heading_key: str
-    shingles: frozenset[tuple[str, ...]]
-    words: frozenset[str]
-    facts: frozenset[str]
-    word_count: int
+    """A canonical section with what matching needs; the heading rule's features are lazy."""
 
-
-def _entry(canonical: CanonicalSection) -> _Entry:
-    text = canonical.text
-    return _Entry(
-        canonical=canonical,
-        text_key=normalise(text),
-        heading_key=normalise(canonical.heading).strip(" ?!.:;"),
-        shingles=shingles(text),
-        words=content_words(text),
-        facts=facts(text),
-        word_count=len(_words(text)),
+    __slots__ = (
+        "_facts",
+        "_words",
+        "canonical",
+        "heading_key",
+        "shingles",
+        "text_key",
+        "word_count",
     )
+
+    def __init__(self, canonical: CanonicalSection, text_key: str | None = None) -> None:
+        self.canonical = canonical
+        self.text_key = normalise(canonical.text) if text_key is None else text_key
+        self.heading_key = normalise(canonical.heading).strip(" ?!.:;")
+        words = _WORD.findall(self.text_key)
+        self.word_count = len(words)
+        self.shingles = _shingles_of(words)
+        self._words: frozenset[str] | None = None
+        self._facts: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Content words, computed when the heading rule first needs them."""
+        if self._words is None:
+            self._words = content_words(self.canonical.text)
+        return self._words
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Facts, computed when the heading rule first needs them."""
+        if self._facts is None:
+            self._facts = facts(self.canonical.text)
+        return self._facts
 
 
 class Deduper:
@@ -214,13 +233,14 @@ class Deduper:
     def match(self, section: Section) -> SectionMatch:
         """Return the canonical section ``section`` belongs to, adding a new one if none fits."""
         text = section.text
-        key = fingerprint(section.heading, text)
+        text_key = normalise(text)
+        key = _fingerprint(normalise(section.heading), text_key)
         found = self._by_fingerprint.get(key)
-        if found is None and (text_key := normalise(text)):
+        if found is None and text_key:
             found = self._by_text.get(text_key)
         if found is not None:
             return SectionMatch(self._entries[found].canonical, 1.0, "exact")
-        probe = _entry(CanonicalSection(key, section.heading, text))
+        probe = _Entry(CanonicalSection(key, section.heading, text), text_key)
         best = self._best_candidate(probe)
         if best is not None:
             return best
@@ -279,7 +299,7 @@ class Deduper:
         return best
 
     def _add(self, canonical: CanonicalSection, entry: _Entry | None = None) -> None:
-        entry = entry or _entry(canonical)
+        entry = entry or _Entry(canonical)
         index = len(self._entries)
         self._entries.append(entry)
         self._by_fingerprint.setdefault(canonical.fingerprint, index)

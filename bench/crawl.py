@@ -1,0 +1,131 @@
+"""A synthetic web on loopback: many hosts, thousands of real-sized pages, the whole pipeline.
+
+Serves HOSTS sites (distinct addresses 127.0.0.2, 127.0.0.3, …, one FixtureServer each, from a
+separate process) with PAGES article pages in all, each site with robots.txt, a gzip sitemap and
+ads.txt; runs the pipeline into a fresh SQLite file with politeness on (2 requests per host, no
+delay) and everything switched on (structure extraction in worker processes, dedupe, normalised
+rows); prints pages/s, CPU ms per page (this process plus the parser processes) and peak RSS. Run
+it at two sizes to see whether memory stays flat:
+
+    .venv/bin/python bench/crawl.py --pages 2000
+    .venv/bin/python bench/crawl.py --pages 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import multiprocessing
+import re
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Event
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "fixtures" / "skincare" / "site"
+ORIGIN = "http://127.0.0.1:8765"
+
+
+def build_web(root: Path, hosts: int, pages: int) -> list[Path]:
+    """One folder per host, ``pages`` articles spread over them; returns the site folders."""
+    articles = sorted(p.parent.name for p in SITE.glob("*/index.html"))
+    bodies = {slug: (SITE / slug / "index.html").read_text(encoding="utf-8") for slug in articles}
+    sites = []
+    for h in range(hosts):
+        site = root / f"host{h}"
+        site.mkdir()
+        (site / "ads.txt").write_bytes((SITE / "ads.txt").read_bytes())
+        urls = []
+        for n in range(h, pages, hosts):
+            slug = articles[n % len(articles)]
+            # each page differs: its number in every paragraph (near-duplicates, not copies)
+            html = re.sub(r"<p>", f"<p>Page {n}: ", bodies[slug]).replace(
+                f"/{slug}/", f"/{slug}-{n}/"
+            )
+            target = site / f"{slug}-{n}" / "index.html"
+            target.parent.mkdir()
+            target.write_text(html, encoding="utf-8")
+            urls.append(f"{ORIGIN}/{slug}-{n}/")
+        entries = "".join(f"<url><loc>{u}</loc></url>" for u in urls)
+        xmlns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+        sitemap = f'<?xml version="1.0"?><urlset xmlns="{xmlns}">{entries}</urlset>'
+        (site / "sitemap.xml.gz").write_bytes(gzip.compress(sitemap.encode()))
+        (site / "robots.txt").write_text(
+            f"User-agent: *\nAllow: /\nSitemap: {ORIGIN}/sitemap.xml.gz\n"
+        )
+        sites.append(site)
+    return sites
+
+
+def _serve(roots: list[str], ready: Queue[list[str]], stop: Event) -> None:
+    from contextlib import ExitStack  # noqa: PLC0415  (in the child process)
+
+    from ingest.demo import FixtureServer  # noqa: PLC0415
+
+    with ExitStack() as stack:
+        origins = []
+        for n, root in enumerate(roots):
+            server = stack.enter_context(FixtureServer(Path(root), host=f"127.0.0.{n + 2}"))
+            origins.append(server.origin)
+        ready.put(origins)
+        stop.wait()
+
+
+async def _run(origins: list[str], db: Path) -> object:
+    from ingest.config import Config, SiteConfig  # noqa: PLC0415
+    from ingest.pipeline import run  # noqa: PLC0415
+
+    sites = tuple(
+        SiteConfig(name=f"host{n}", url=origin + "/", allow_private_networks=True, concurrency=2)
+        for n, origin in enumerate(origins)
+    )
+    return await run(Config(database=f"sqlite:///{db}", sites=sites))
+
+
+def main() -> None:
+    """Build the web, serve it, run the pipeline on it, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--pages", type=int, default=2000, help="article pages in all")
+    parser.add_argument("--hosts", type=int, default=20, help="sites, each on its own address")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sites = build_web(Path(tmp), args.hosts, args.pages)
+        ready: Queue[list[str]] = multiprocessing.Queue()
+        stop = multiprocessing.Event()
+        server = multiprocessing.Process(target=_serve, args=([str(s) for s in sites], ready, stop))
+        server.start()
+        try:
+            origins = ready.get(timeout=60)
+            import ingest.pipeline  # noqa: F401, PLC0415  (imports before the baseline)
+
+            baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            cpu_before = time.process_time()
+            started = time.perf_counter()
+            report = asyncio.run(_run(origins, Path(tmp) / "crawl.db"))
+            seconds = time.perf_counter() - started
+            cpu_self = time.process_time() - cpu_before
+        finally:
+            stop.set()
+            server.join(timeout=30)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(report.to_text().split("\nnotices")[0])  # type: ignore[attr-defined]
+        pages = report.total("fetched")  # type: ignore[attr-defined]
+        child_cpu = children.ru_utime + children.ru_stime  # parser processes and the web server
+        print(f"hosts:        {args.hosts}, pages: {args.pages}")
+        print(f"throughput:   {pages / seconds:8.1f} pages/s ({seconds:.1f} s)")
+        print(f"CPU per page: {cpu_self * 1000 / pages:8.2f} ms in the pipeline process")
+        print(f"              {child_cpu * 1000 / pages:8.2f} ms in parsers and the web server")
+        print(f"peak RSS:     {peak:8.1f} MiB pipeline process (after imports {baseline:.1f} MiB)")
+        print(f"              {children.ru_maxrss / 1024:8.1f} MiB largest child process")
+
+
+if __name__ == "__main__":
+    main()
