@@ -21,6 +21,7 @@ __all__ = [
     "AdsTxtSnapshotRow",
     "AdsTxtVariableRow",
     "ArticleRow",
+    "ArticleVersionRow",
     "Base",
     "CanonicalSectionRow",
     "ListItemRow",
@@ -176,6 +177,27 @@ class ArticleRow(Base):
     description: Mapped[str | None]
     language: Mapped[str | None]
     updated_at: Mapped[datetime]
+
+
+class ArticleVersionRow(Base):
+    """A previous version of an article, kept when ``replace_article`` changes its content.
+
+    ``version`` counts from 1 per article; ``content`` holds the sections in the JSON shape of
+    ``ingest extract`` (``[{"heading", "level", "paragraphs", "lists"}]``); ``replaced_at`` is
+    when this version stopped being the current one.
+    """
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    title: Mapped[str]
+    description: Mapped[str | None]
+    language: Mapped[str | None]
+    content: Mapped[list[dict[str, Any]]] = mapped_column(JSON())
+    replaced_at: Mapped[datetime]
 
 
 class CanonicalSectionRow(Base):

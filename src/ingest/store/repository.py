@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ingest.errors import StoreError
 from ingest.items import CanonicalSection, Section
 from ingest.store.db import translate_errors
+from ingest.store.history import keep_previous_version
 from ingest.store.models import (
     ArticleRow,
     Base,
@@ -240,11 +241,14 @@ async def replace_article(
 
     ``matches[i]`` is the dedupe decision for ``article.sections[i]``. Canonical sections are
     upserted on ``(site_id, fingerprint)`` (the first heading and text win); canonical sections
-    of the site that nothing points to any more are deleted. Returns the article id.
+    of the site that nothing points to any more are deleted. When the page had an article whose
+    content differs, it is kept first in ``article_versions`` (``ingest.store.history``).
+    Returns the article id.
     """
     if len(matches) != len(article.sections):
         msg = f"{len(article.sections)} sections but {len(matches)} matches for {article.url}"
         raise ValueError(msg)
+    await keep_previous_version(session, page_id, article)  # history before the rows change
     values = {
         "page_id": page_id,
         "site_id": site_id,

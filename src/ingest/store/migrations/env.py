@@ -8,6 +8,10 @@ Two ways in:
   root) connects to ``INGEST_DATABASE_URL``, else ``sqlalchemy.url`` from ``alembic.ini``, else
   ``sqlite:///ingest.db``, through the same async drivers as the application.
 
+Tables the migrations create outside the ORM (the full-text index ``section_search`` and, on
+SQLite, its FTS5 shadow tables ``section_search_*``) are left out of the comparison by
+:func:`include_name`, so ``alembic check`` compares only what the models declare.
+
 ``render_as_batch`` lets migrations alter tables on SQLite; ``compare_type`` makes autogenerate
 and ``alembic check`` notice changed column types.
 """
@@ -26,12 +30,25 @@ from ingest.store.db import async_url
 from ingest.store.models import Base
 
 if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
     from sqlalchemy.engine import Connection
 
 DEFAULT_URL = "sqlite:///ingest.db"
 
 config = context.config
 target_metadata = Base.metadata
+
+
+UNMANAGED_TABLE_PREFIX = "section_search"
+"""Tables made by raw SQL in the migrations (full-text index, FTS5 shadow tables)."""
+
+
+def include_name(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
+    """Compare every reflected object except the tables the ORM does not declare."""
+    del parent_names
+    return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_TABLE_PREFIX))
 
 
 def _url() -> str:
@@ -52,6 +69,7 @@ def run_migrations_offline() -> None:
         dialect_opts={"paramstyle": "named"},
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -64,6 +82,7 @@ def do_run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
