@@ -21,6 +21,7 @@ __all__ = [
     "FetchResult",
     "ListBlock",
     "NotAnArticle",
+    "SearchHit",
     "Section",
     "SectionMatch",
     "StoredAdsTxt",
@@ -246,3 +247,21 @@ class DuplicateGroup:
     site: str
     heading: str
     occurrences: tuple[DuplicateOccurrence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A section matching a full-text search, best first.
+
+    ``snippet`` is the matching text with the matched words in ``[`` ``]``; ``rank`` is higher
+    for better matches and comparable only within one search (bm25 on SQLite, ``ts_rank`` on
+    PostgreSQL).
+    """
+
+    site: str
+    url: str
+    title: str
+    heading: str
+    position: int
+    snippet: str
+    rank: float

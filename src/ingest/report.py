@@ -8,7 +8,7 @@ The pipeline fills a :class:`ReportBuilder` as items finish and freezes it into 
 
 from __future__ import annotations
 
-__all__ = ["COUNTERS", "Failure", "ReportBuilder", "RunReport", "SiteCounts"]
+__all__ = ["COUNTERS", "Failure", "PlannedSite", "ReportBuilder", "RunReport", "SiteCounts"]
 
 import time
 from collections import Counter
@@ -25,6 +25,8 @@ COUNTERS = (
     "skipped",  # pages not fetched or not stored: robots.txt, not an article, not HTML
     "failed",  # pages (and ads.txt files) that could not be done
     "articles",  # articles written (new or changed)
+    "articles_new",  # articles written for a page that had no stored content before
+    "articles_changed",  # articles rewritten because their page's content changed
     "sections",  # section occurrences written
     "merged",  # sections that joined an existing canonical section
     "adstxt_records",  # ads.txt records written
@@ -65,6 +67,8 @@ class RunReport:
     duplicate_groups: int = 0
     notices: tuple[Failure, ...] = ()
     """Bad input that was kept as data and did not fail the run (malformed ads.txt lines)."""
+    config_hash: str | None = None
+    """sha256 of the run's config as canonical JSON: which runs used the same sites file."""
 
     @property
     def ok(self) -> bool:
@@ -82,8 +86,10 @@ class RunReport:
             "status": "ok" if self.ok else "failed",
             "database": self.database,
             "seconds": round(self.seconds, 3),
+            "config_hash": self.config_hash,
             "totals": {name: self.total(name) for name in COUNTERS}
             | {"sites": len(self.sites), "duplicate_groups": self.duplicate_groups},
+            "failed_by_kind": dict(sorted(Counter(f.kind for f in self.failures).items())),
             "sites": {site.site: dict(site.counts) for site in self.sites},
             "failures": [_as_dict(f) for f in self.failures],
             "notices": [_as_dict(n) for n in self.notices],
@@ -100,7 +106,8 @@ class RunReport:
                 f"{t('skipped')} skipped, {t('failed')} failed"
             ),
             (
-                f"articles: {t('articles')} stored, {t('sections')} sections, "
+                f"articles: {t('articles')} stored ({t('articles_new')} new, "
+                f"{t('articles_changed')} changed), {t('sections')} sections, "
                 f"{t('merged')} merged into existing sections "
                 f"({self.duplicate_groups} duplicate group(s) in the database)"
             ),
@@ -137,6 +144,7 @@ class ReportBuilder:
     _notices: list[Failure] = field(default_factory=list)
     _started: float = field(default_factory=time.perf_counter)
     duplicate_groups: int = 0
+    config_hash: str | None = None
 
     def site(self, name: str) -> None:
         """Register a site so it appears in the report even if it does nothing."""
@@ -177,4 +185,24 @@ class ReportBuilder:
             seconds=time.perf_counter() - self._started,
             duplicate_groups=self.duplicate_groups,
             notices=tuple(self._notices),
+            config_hash=self.config_hash,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSite:
+    """What ``run(..., dry_run=True)`` found for one site: the pages a run would fetch."""
+
+    site: str
+    pages: tuple[tuple[str, bool], ...]
+    """``(url, allowed by robots.txt)`` for every discovered URL, in fetch order."""
+    failure: Failure | None = None
+    """Why discovery failed (the home page could not be fetched), if it did."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the site, its pages with their robots.txt verdict, the failure."""
+        return {
+            "site": self.site,
+            "pages": [{"url": url, "allowed": allowed} for url, allowed in self.pages],
+            "failure": None if self.failure is None else _as_dict(self.failure),
+        }

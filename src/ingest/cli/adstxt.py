@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli.app import DB_OPTION, FORMAT_TABLE, ExitCode, cli, fail, guarded, read_database
+from ingest.cli.app import (
+    DB_OPTION,
+    FORMAT_TABLE,
+    DefaultGroup,
+    ExitCode,
+    cli,
+    fail,
+    guarded,
+    read_database,
+)
 from ingest.config import FetchConfig
 from ingest.fetch.adstxt import fetch_adstxt
 from ingest.fetch.client import build_client
@@ -30,23 +39,7 @@ if TYPE_CHECKING:
     from ingest.items import AdsTxtChange, StoredAdsTxt
 
 
-class _DefaultGroup(click.Group):
-    """A group whose first argument, when it names no subcommand, goes to ``show``.
-
-    So ``ingest adstxt SITE`` means ``ingest adstxt show SITE`` while ``ingest adstxt check F``
-    still reaches ``check`` (a site named ``check`` is shown with ``ingest adstxt show check``).
-    """
-
-    default = "show"
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Put the default subcommand in front of arguments that do not start with one."""
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = [self.default, *args]
-        return super().parse_args(ctx, args)
-
-
-@cli.group("adstxt", cls=_DefaultGroup, no_args_is_help=True)
+@cli.group("adstxt", cls=DefaultGroup, no_args_is_help=True)
 def adstxt_command() -> None:
     """Show a site's stored ads.txt files, or check any ads.txt file or URL.
 

@@ -12,6 +12,7 @@ __all__ = [
     "DB_OPTION",
     "EXIT_CODES_HELP",
     "FORMAT_TABLE",
+    "DefaultGroup",
     "ExitCode",
     "cli",
     "fail",
@@ -77,6 +78,28 @@ FORMAT_TABLE = click.option(
     show_default=True,
     help="table for people, json for programs.",
 )
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument, when it names no subcommand, goes to ``default``.
+
+    So ``ingest adstxt SITE`` means ``ingest adstxt show SITE`` while ``ingest adstxt check F``
+    still reaches ``check`` (a site named ``check`` is shown with ``ingest adstxt show check``).
+    Without arguments the default runs too, unless the group has ``no_args_is_help``.
+    """
+
+    def __init__(self, *args: Any, default: str = "show", **kwargs: Any) -> None:  # noqa: ANN401  (click's own signature)
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Put the default subcommand in front of arguments that do not start with one."""
+        if not args:
+            if not self.no_args_is_help:
+                args = [self.default]
+        elif args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:

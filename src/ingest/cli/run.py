@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["demo_command", "run_command"]
 
+import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,11 +24,12 @@ from ingest.cli.app import (
 from ingest.config import DEFAULT_DATABASE, load_config
 from ingest.errors import ConfigError
 from ingest.pipeline import run
+from ingest.pipeline.runner import plan
 from ingest.store import queries
 from ingest.tables import groups_table, progress_display
 
 if TYPE_CHECKING:
-    from ingest.report import RunReport
+    from ingest.report import PlannedSite, RunReport
 
 
 @cli.command("run", epilog=EXIT_CODES_HELP)
@@ -55,7 +57,26 @@ if TYPE_CHECKING:
     show_default=True,
     help="Summary as text or JSON.",
 )
-def run_command(source: Path, database: str | None, sites: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most N article pages per site (beats max_pages of the sites file).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only discover: list the pages a run would fetch and what robots.txt allows; "
+    "fetches no page and opens no database.",
+)
+def run_command(  # noqa: PLR0917  (one parameter per option)
+    source: Path,
+    database: str | None,
+    sites: tuple[str, ...],
+    fmt: str,
+    max_pages: int | None,
+    dry_run: bool,
+) -> None:
     """Ingest every site in the sites file, incrementally; print a summary.
 
     Discovers article pages (robots.txt sitemaps, else home page links), fetches them with
@@ -67,22 +88,63 @@ def run_command(source: Path, database: str | None, sites: tuple[str, ...], fmt:
       ingest run --source config/sites.yaml
       ingest run --source config/sites.yaml --db postgresql+psycopg://postgres@127.0.0.1/ingest
       ingest run --site skincare --format json
+      ingest run --dry-run --max-pages 20
     """  # noqa: D301
-    report = _run_pipeline(source, database, sites or None)
+    if dry_run:
+        planned = _plan(source, database, sites or None, max_pages)
+        _print_plan(planned, fmt)
+        sys.exit(ExitCode.FAILURES if any(p.failure for p in planned) else ExitCode.OK)
+    report = _run_pipeline(source, database, sites or None, max_pages)
     print_report(report, fmt)
     sys.exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
 
 
-def _run_pipeline(source: Path, database: str | None, sites: tuple[str, ...] | None) -> RunReport:
+def _check_sites(source: Path, names: set[str], sites: tuple[str, ...] | None) -> None:
+    unknown = sorted(set(sites or ()) - names)
+    if unknown:
+        fail(f"{source}: no site named {', '.join(unknown)}", ExitCode.USAGE)
+
+
+def _run_pipeline(
+    source: Path,
+    database: str | None,
+    sites: tuple[str, ...] | None,
+    max_pages: int | None = None,
+) -> RunReport:
     async def go() -> RunReport:
         config = load_config(source, database=database)
-        unknown = sorted(set(sites or ()) - {site.name for site in config.sites})
-        if unknown:
-            fail(f"{source}: no site named {', '.join(unknown)}", ExitCode.USAGE)
+        _check_sites(source, {site.name for site in config.sites}, sites)
         with progress_display() as progress:
-            return await run(config, progress=progress, sites=sites)
+            return await run(config, progress=progress, sites=sites, max_pages=max_pages)
 
     return guarded(go())
+
+
+def _plan(
+    source: Path, database: str | None, sites: tuple[str, ...] | None, max_pages: int | None
+) -> list[PlannedSite]:
+    async def go() -> list[PlannedSite]:
+        config = load_config(source, database=database)
+        _check_sites(source, {site.name for site in config.sites}, sites)
+        return await plan(config, sites=sites, max_pages=max_pages)
+
+    return guarded(go())
+
+
+def _print_plan(planned: list[PlannedSite], fmt: str) -> None:
+    if fmt == "json":
+        shown = {"dry_run": True, "sites": [site.to_dict() for site in planned]}
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        return
+    for site in planned:
+        allowed = sum(1 for _, ok in site.pages if ok)
+        click.echo(f"{site.site}: {allowed} page(s) to fetch, {len(site.pages) - allowed} blocked")
+        if site.failure is not None:
+            f = site.failure
+            click.echo(f"  [{f.kind}] {f.url}: {f.message}")
+        for url, ok in site.pages:
+            click.echo(f"  {'fetch  ' if ok else 'robots '} {url}")
+    click.echo("dry run: nothing fetched beyond robots.txt and sitemaps, nothing written")
 
 
 @cli.command("demo", epilog=EXIT_CODES_HELP)

@@ -45,6 +45,8 @@ class _Parsed:
 
     record: PageRecord
     article: Article
+    is_new: bool
+    """No content of this page was stored before (else the article changed)."""
 
 
 async def ingest_pages(
@@ -156,7 +158,7 @@ async def _parse_fetched(
         return None
     # the article is filed under the URL we asked for, the page's natural key
     article = Article(result.url, page.title, page.description, page.language, page.sections)
-    return _Parsed(record, article)
+    return _Parsed(record, article, is_new=state is None or state.content_hash is None)
 
 
 async def _conditional_fetch(
@@ -196,6 +198,7 @@ async def _store_article(
         return
     merged = sum(1 for match in matches if match.rule != "new")
     ctx.report.add(site.name, "articles")
+    ctx.report.add(site.name, "articles_new" if item.is_new else "articles_changed")
     ctx.report.add(site.name, "sections", len(matches))
     ctx.report.add(site.name, "merged", merged)
     log.debug(

@@ -3,14 +3,17 @@
 :func:`run` owns every resource of a run (the run lock, HTTP client, robots cache, host limiter,
 parser processes, database) in one ``AsyncExitStack`` and closes them on every exit path. Each
 site is a unit (:func:`ingest_site`) that takes everything it needs as arguments, so it can
-later run as a job on a worker.
+later run as a job on a worker. :func:`plan` is the dry run: discovery and robots.txt only, no
+page fetched and no database opened.
 """
 
 from __future__ import annotations
 
-__all__ = ["ingest_site", "run"]
+__all__ = ["config_hash", "ingest_site", "plan", "run"]
 
 import asyncio
+import hashlib
+import json
 import logging
 import os
 from contextlib import AsyncExitStack
@@ -24,7 +27,7 @@ from ingest.parse.links import extract_links
 from ingest.pipeline.adstxt import ingest_adstxt
 from ingest.pipeline.context import Progress, RunContext, now
 from ingest.pipeline.pages import ingest_pages
-from ingest.report import ReportBuilder, RunReport
+from ingest.report import Failure, PlannedSite, ReportBuilder, RunReport
 from ingest.store import queries, repository
 from ingest.store.db import Database
 from ingest.store.lock import run_lock
@@ -47,15 +50,17 @@ async def run(
     database: Database | None = None,
     progress: Progress | None = None,
     sites: Sequence[str] | None = None,
+    max_pages: int | None = None,
 ) -> RunReport:
     """Ingest every site of ``config`` (or only those named in ``sites``) and report.
 
     A per-item failure (a page, an ads.txt file, a whole site that is down) is recorded in the
     report and the run goes on; anything that is not an :class:`IngestError` is a bug and
     propagates. Pass ``client`` or ``database`` to reuse your own (tests do); otherwise the run
-    opens and closes them.
+    opens and closes them. ``max_pages`` caps the pages of every site (beats ``max_pages`` of
+    the sites file).
     """
-    chosen = [site for site in config.sites if sites is None or site.name in sites]
+    chosen = _chosen(config, sites, max_pages)
     async with AsyncExitStack() as stack:
         if database is None:
             database = Database.from_url(config.database)
@@ -70,7 +75,7 @@ async def run(
         parser = await stack.enter_async_context(
             ParsePool(workers=parse.workers, timeout=parse.timeout, max_pages=parse.max_pages)
         )
-        report = ReportBuilder(database=database.url)
+        report = ReportBuilder(database=database.url, config_hash=config_hash(config))
         ctx = RunContext(
             config=config,
             client=client,
@@ -91,8 +96,7 @@ async def run(
         try:
             await asyncio.gather(*(ingest_site(ctx, site) for site in chosen))
             async with database.session() as session:
-                groups = await queries.list_duplicate_groups(session)
-            report.duplicate_groups = len(groups)
+                report.duplicate_groups = await queries.count_duplicate_groups(session)
             result = report.build()
             status = "ok" if result.ok else "failed"
         finally:
@@ -110,6 +114,66 @@ async def run(
         result.seconds,
     )
     return result
+
+
+def config_hash(config: Config) -> str:
+    """sha256 of ``config`` as canonical JSON (sorted keys), without the database URL.
+
+    Two runs with the same hash read the same sites file (defaults filled in), whichever
+    database they wrote to.
+    """
+    shown = config.model_dump(mode="json", exclude={"database"})
+    canonical = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _chosen(config: Config, sites: Sequence[str] | None, max_pages: int | None) -> list[SiteConfig]:
+    chosen = [site for site in config.sites if sites is None or site.name in sites]
+    if max_pages is not None:
+        chosen = [site.model_copy(update={"max_pages": max_pages}) for site in chosen]
+    return chosen
+
+
+async def plan(
+    config: Config,
+    *,
+    client: httpx.AsyncClient | None = None,
+    sites: Sequence[str] | None = None,
+    max_pages: int | None = None,
+) -> list[PlannedSite]:
+    """The dry run: what :func:`run` would fetch, per site, without fetching a page.
+
+    Reads robots.txt, sitemaps (or the home page when there is none), exactly as a run does,
+    and says for each discovered URL whether robots.txt allows it. Opens no database, takes
+    no lock and writes nothing, so it is safe beside a running run.
+    """
+    chosen = _chosen(config, sites, max_pages)
+    async with AsyncExitStack() as stack:
+        if client is None:
+            client = build_client(config.fetch)
+            stack.push_async_callback(client.aclose)
+        robots = RobotsCache(client, config.fetch, sites=chosen)
+        limiter = HostLimiter(max_delay=config.fetch.max_delay)
+
+        async def one(site: SiteConfig) -> PlannedSite:
+            delay = max(site.delay, await robots.crawl_delay(site.url) or 0.0)
+            limiter.configure(site.url, concurrency=site.concurrency, delay=delay)
+            try:
+                urls = await discover(
+                    client,
+                    site,
+                    config=config.fetch,
+                    robots=robots,
+                    limiter=limiter,
+                    extract_links=extract_links,
+                )
+            except FetchError as exc:
+                failure = Failure(site.name, exc.url or site.url, exc.kind, str(exc))
+                return PlannedSite(site.name, (), failure)
+            pages = tuple([(url, await robots.allowed(url)) for url in urls])
+            return PlannedSite(site.name, pages)
+
+        return list(await asyncio.gather(*(one(site) for site in chosen)))
 
 
 async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:

@@ -6,7 +6,13 @@ values, never ORM objects.
 
 from __future__ import annotations
 
-__all__ = ["get_adstxt", "get_article", "list_duplicate_groups", "table_counts"]
+__all__ = [
+    "count_duplicate_groups",
+    "get_adstxt",
+    "get_article",
+    "list_duplicate_groups",
+    "table_counts",
+]
 
 from typing import TYPE_CHECKING, TypeVar
 
@@ -125,6 +131,18 @@ async def _load_sections(session: AsyncSession, article_id: int) -> tuple[Stored
         )
         for row in occurrences
     )
+
+
+async def count_duplicate_groups(session: AsyncSession) -> int:
+    """How many canonical sections have two or more occurrences (one aggregate query)."""
+    sizes = (
+        select(SectionOccurrenceRow.canonical_id)
+        .group_by(SectionOccurrenceRow.canonical_id)
+        .having(func.count() >= 2)  # noqa: PLR2004  (a group is two or more)
+        .subquery()
+    )
+    with translate_errors("section_occurrences", "*"):
+        return int((await session.execute(select(func.count()).select_from(sizes))).scalar_one())
 
 
 async def list_duplicate_groups(
