@@ -10,10 +10,11 @@ import textwrap
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import text
 
 from ingest.errors import RunLocked
 from ingest.store.db import Database
-from ingest.store.lock import run_lock
+from ingest.store.lock import LOCK_KEY, run_lock
 
 if TYPE_CHECKING:
     from ingest.store.db import Database as DatabaseType
@@ -50,7 +51,7 @@ HOLD = textwrap.dedent(
     """
     import asyncio, sys, time
     from ingest.store.db import Database
-    from ingest.store.lock import run_lock
+    from ingest.store.lock import LOCK_KEY, run_lock
 
     async def main():
         db = Database.from_url(sys.argv[1])
@@ -63,8 +64,24 @@ HOLD = textwrap.dedent(
 )
 
 
+async def _until_the_server_drops_it(database: DatabaseType) -> None:
+    """PostgreSQL frees a killed session's lock when its backend exits, a moment after the kill.
+
+    Wait for that server-side, in a blocking lock call bounded by lock_timeout (no polling).
+    """
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SET lock_timeout = '10s'"))
+        await connection.execute(
+            text("SELECT pg_advisory_lock(:key, hashtext(current_schema()))"), {"key": LOCK_KEY}
+        )
+        await connection.execute(
+            text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"), {"key": LOCK_KEY}
+        )
+        await connection.commit()
+
+
 async def test_sigkill_frees_the_lock(database: DatabaseType):
-    """A run killed with SIGKILL leaves no lock behind: the next run gets it at once."""
+    """A run killed with SIGKILL leaves no lock behind: the next run gets it (SQLite at once)."""
     url = _raw_url(database)
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", HOLD, url, stdout=asyncio.subprocess.PIPE, env=os.environ.copy()
@@ -78,5 +95,7 @@ async def test_sigkill_frees_the_lock(database: DatabaseType):
     finally:
         child.send_signal(signal.SIGKILL)
         await child.wait()
+    if database.dialect == "postgresql":
+        await _until_the_server_drops_it(database)
     async with run_lock(database, holder="after the kill"):
         pass
