@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.config import DedupeConfig
-from ingest.dedupe import Deduper, content_words, normalise, shingles, similarity
+from ingest.dedupe import (
+    Deduper,
+    containment,
+    content_words,
+    facts,
+    normalise,
+    shingles,
+    similarity,
+)
 from ingest.items import Section
 
 if TYPE_CHECKING:
@@ -68,41 +74,6 @@ def decide(pair: dict[str, Any], config: DedupeConfig) -> tuple[bool, str]:
     first = deduper.match(section(pair["a"]))
     second = deduper.match(section(pair["b"]))
     return second.canonical == first.canonical, second.rule
-
-
-def containment(a: frozenset[Any], b: frozenset[Any]) -> float:
-    """Share of the smaller set found in the larger (0.0 when either is empty)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
-_TOKEN = re.compile(r"\S+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
-_STRIP = ".,;:!?()[]\"'«»„“”‘’"  # noqa: RUF001  (typographic quotes are what is stripped)
-
-
-def facts(text: str) -> frozenset[str]:
-    """Numbers and mid-sentence capitalised words: the facts a template fills in.
-
-    A rewording keeps them ("€12 million", "Northgate Ventures"); a template shared by different
-    items changes them ("Riverside … 12 May" / "Salt Marsh … 3 June").
-    """
-    text = unicodedata.normalize("NFKC", text)
-    found: set[str] = set()
-    for match in _TOKEN.finditer(text):
-        word = match.group().strip(_STRIP)
-        if not word:
-            continue
-        numbers = _NUMBER.findall(word)
-        if numbers:
-            found.update(n.replace(",", "") for n in numbers)
-            continue
-        starts_sentence = match.start() == 0 or bool(_SENTENCE_END.search(text[: match.start()]))
-        if word[0].isupper() and not starts_sentence:
-            found.add(word.casefold())
-    return frozenset(found)
 
 
 def score(pair: dict[str, Any], config: DedupeConfig) -> Scored:

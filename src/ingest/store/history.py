@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select
 from ingest.render import section_to_dict
 from ingest.store.db import translate_errors
 from ingest.store.models import ArticleRow, ArticleVersionRow
-from ingest.store.queries import _load_sections
+from ingest.store.queries import load_sections
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,7 +54,8 @@ async def keep_previous_version(session: AsyncSession, page_id: int, article: Ar
         if row is None:
             return False
         article_id, title, description, language = row
-        stored = [section_to_dict(s.section) for s in await _load_sections(session, article_id)]
+        loaded = (await load_sections(session, [article_id])).get(article_id, [])
+        stored = [section_to_dict(s.section) for s in loaded]
         new = [section_to_dict(section) for section in article.sections]
         if (title, description, language, stored) == (
             article.title,

@@ -48,6 +48,7 @@ from ingest.store.models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
     from sqlalchemy import ColumnElement
@@ -71,66 +72,71 @@ async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
         if row is None:
             return None
         article_id, site, article_url, title, description, language = row
-        sections = await _load_sections(session, article_id)
+        sections = tuple((await load_sections(session, [article_id])).get(article_id, ()))
     return StoredArticle(site, article_url, title, description, language, sections)
 
 
-async def _load_sections(session: AsyncSession, article_id: int) -> tuple[StoredSection, ...]:
-    """An article's sections with their paragraphs and lists, rebuilt in position order."""
+async def load_sections(
+    session: AsyncSession, article_ids: Sequence[int]
+) -> dict[int, list[StoredSection]]:
+    """The sections of ``article_ids`` with their blocks, by article id, in position order."""
+    if not article_ids:
+        return {}
     occurrences = (
         await session.execute(
             select(
                 SectionOccurrenceRow.id,
+                SectionOccurrenceRow.article_id,
                 SectionOccurrenceRow.heading,
                 SectionOccurrenceRow.level,
                 SectionOccurrenceRow.canonical_id,
                 SectionOccurrenceRow.similarity,
                 SectionOccurrenceRow.rule,
             )
-            .where(SectionOccurrenceRow.article_id == article_id)
-            .order_by(SectionOccurrenceRow.position)
+            .where(SectionOccurrenceRow.article_id.in_(article_ids))
+            .order_by(SectionOccurrenceRow.article_id, SectionOccurrenceRow.position)
         )
     ).all()
     ids = [row.id for row in occurrences]
     paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
-    statement = (
-        select(ParagraphRow.occurrence_id, ParagraphRow.text)
-        .where(ParagraphRow.occurrence_id.in_(ids))
-        .order_by(ParagraphRow.occurrence_id, ParagraphRow.position)
-    )
-    for occurrence_id, text in await session.execute(statement):
-        paragraphs[occurrence_id].append(text)
     lists: dict[int, list[tuple[bool, list[str]]]] = {id_: [] for id_ in ids}
     items_of: dict[int, list[str]] = {}
-    statement_lists = (
-        select(ListRow.occurrence_id, ListRow.id, ListRow.ordered)
-        .where(ListRow.occurrence_id.in_(ids))
-        .order_by(ListRow.occurrence_id, ListRow.position)
-    )
-    for occurrence_id, list_id, ordered in await session.execute(statement_lists):
-        items_of[list_id] = []
-        lists[occurrence_id].append((ordered, items_of[list_id]))
-    statement_items = (
-        select(ListItemRow.list_id, ListItemRow.text)
-        .where(ListItemRow.list_id.in_(list(items_of)))
-        .order_by(ListItemRow.list_id, ListItemRow.position)
-    )
-    for list_id, text in await session.execute(statement_items):
-        items_of[list_id].append(text)
-    return tuple(
-        StoredSection(
-            section=Section(
-                heading=row.heading,
-                level=row.level,
-                paragraphs=tuple(paragraphs[row.id]),
-                lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
-            ),
-            canonical_id=row.canonical_id,
-            similarity=row.similarity,
-            rule=row.rule,
+    if ids:
+        statement = (
+            select(ParagraphRow.occurrence_id, ParagraphRow.text)
+            .where(ParagraphRow.occurrence_id.in_(ids))
+            .order_by(ParagraphRow.occurrence_id, ParagraphRow.position)
         )
-        for row in occurrences
-    )
+        for occurrence_id, text in await session.execute(statement):
+            paragraphs[occurrence_id].append(text)
+        statement_lists = (
+            select(ListRow.occurrence_id, ListRow.id, ListRow.ordered)
+            .where(ListRow.occurrence_id.in_(ids))
+            .order_by(ListRow.occurrence_id, ListRow.position)
+        )
+        for occurrence_id, list_id, ordered in await session.execute(statement_lists):
+            items_of[list_id] = []
+            lists[occurrence_id].append((ordered, items_of[list_id]))
+    if items_of:
+        statement_items = (
+            select(ListItemRow.list_id, ListItemRow.text)
+            .where(ListItemRow.list_id.in_(list(items_of)))
+            .order_by(ListItemRow.list_id, ListItemRow.position)
+        )
+        for list_id, text in await session.execute(statement_items):
+            items_of[list_id].append(text)
+    found: dict[int, list[StoredSection]] = {}
+    for row in occurrences:
+        section = Section(
+            heading=row.heading,
+            level=row.level,
+            paragraphs=tuple(paragraphs[row.id]),
+            lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
+        )
+        found.setdefault(row.article_id, []).append(
+            StoredSection(section, row.canonical_id, row.similarity, row.rule)
+        )
+    return found
 
 
 async def count_duplicate_groups(session: AsyncSession) -> int:
