@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from ingest.config import Config, FetchConfig, SiteConfig
 from ingest.pipeline import run
-from ingest.store.adstxt import list_site_adstxt
+from ingest.store.adstxt_queries import list_site_adstxt
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -11,13 +11,12 @@ from ingest.store import queries, repository
 from ingest.store.adstxt import (
     get_adstxt_state,
     get_adstxt_variables,
-    list_adstxt_changes,
-    list_site_adstxt,
     mark_adstxt_failed,
     store_adstxt_absent,
     store_adstxt_snapshot,
     touch_adstxt,
 )
+from ingest.store.adstxt_queries import list_adstxt_changes, list_site_adstxt
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = T0 + timedelta(days=7)

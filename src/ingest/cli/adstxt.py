@@ -28,7 +28,7 @@ from ingest.fetch.client import build_client
 from ingest.items import AdsTxt
 from ingest.parse.adstxt import parse_adstxt, unique_records
 from ingest.render import adstxt_check_to_dict, adstxt_files_to_dict
-from ingest.store import adstxt as store_adstxt
+from ingest.store import adstxt_queries
 from ingest.tables import adstxt_check_table, adstxt_table
 
 if TYPE_CHECKING:
@@ -76,8 +76,8 @@ def adstxt_show_command(
     when = since.replace(tzinfo=UTC) if since is not None else None
 
     async def read(session: AsyncSession) -> tuple[list[StoredAdsTxt], list[AdsTxtChange] | None]:
-        files = await store_adstxt.list_site_adstxt(session, site)
-        changes = await store_adstxt.list_adstxt_changes(session, site, when) if history else None
+        files = await adstxt_queries.list_site_adstxt(session, site)
+        changes = await adstxt_queries.list_adstxt_changes(session, site, when) if history else None
         return files, changes
 
     files, changes = read_database(database, read)

@@ -14,7 +14,7 @@ functions, each taking the caller's session (the pipeline owns the one transacti
 * :func:`touch_adstxt`: the same content again (new validators, or a 304 after a failure).
 
 So "which sellers were added or removed since X" is ``added_at >= X OR removed_at >= X``
-(:func:`list_adstxt_changes`, and the SQL in ``docs/schema.md``).
+(:func:`ingest.store.adstxt_queries.list_adstxt_changes`, and the SQL in ``docs/schema.md``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ __all__ = [
     "AdsTxtFileState",
     "get_adstxt_state",
     "get_adstxt_variables",
-    "list_adstxt_changes",
-    "list_site_adstxt",
     "mark_adstxt_failed",
     "store_adstxt_absent",
     "store_adstxt_snapshot",
@@ -34,15 +32,13 @@ __all__ = [
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ingest.items import (
     AdsTxt,
-    AdsTxtChange,
     AdsTxtIssue,
     AdsTxtRecord,
     AdsTxtVariable,
-    StoredAdsTxt,
 )
 from ingest.store.db import translate_errors
 from ingest.store.models import (
@@ -51,7 +47,6 @@ from ingest.store.models import (
     AdsTxtRecordRow,
     AdsTxtSnapshotRow,
     AdsTxtVariableRow,
-    SiteRow,
     table_of,
 )
 
@@ -336,102 +331,3 @@ def _row(file_id: int, line: AdsTxtRecord | AdsTxtVariable | AdsTxtIssue) -> dic
     row: dict[str, Any] = {name: getattr(line, name) for name in line.__slots__}
     row["file_id"] = file_id
     return row
-
-
-async def list_site_adstxt(session: AsyncSession, site: str) -> list[StoredAdsTxt]:
-    """Every tracked file of a site (ads.txt, app-ads.txt, subdomains), by URL, with its lines."""
-    files = (
-        select(AdsTxtFileRow)
-        .join(SiteRow, SiteRow.id == AdsTxtFileRow.site_id)
-        .where(SiteRow.name == site)
-        .order_by(AdsTxtFileRow.url)
-    )
-    found: list[StoredAdsTxt] = []
-    with translate_errors("adstxt_files", site):
-        for file in (await session.execute(files)).scalars():
-            found.append(  # noqa: PERF401  (an await inside: no comprehension)
-                StoredAdsTxt(
-                    url=file.url,
-                    final_url=file.final_url,
-                    status=file.status,
-                    status_code=file.status_code,
-                    is_stale=file.is_stale,
-                    error_kind=file.error_kind,
-                    fetched_at=file.fetched_at,
-                    checked_at=file.checked_at,
-                    duplicates=file.duplicate_count,
-                    is_placeholder=file.is_placeholder,
-                    adstxt=await _current(session, file.id),
-                )
-            )
-    return found
-
-
-async def _current(session: AsyncSession, file_id: int) -> AdsTxt:
-    records = select(
-        AdsTxtRecordRow.line,
-        AdsTxtRecordRow.domain,
-        AdsTxtRecordRow.account_id,
-        AdsTxtRecordRow.relationship,
-        AdsTxtRecordRow.certification_id,
-        AdsTxtRecordRow.extension,
-    ).where(AdsTxtRecordRow.file_id == file_id, AdsTxtRecordRow.removed_at.is_(None))
-    variables = select(AdsTxtVariableRow.line, AdsTxtVariableRow.name, AdsTxtVariableRow.value)
-    issues = select(AdsTxtIssueRow.line, AdsTxtIssueRow.raw, AdsTxtIssueRow.reason)
-    return AdsTxt(
-        records=tuple(
-            AdsTxtRecord(*row)
-            for row in await session.execute(records.order_by(AdsTxtRecordRow.line))
-        ),
-        variables=tuple(
-            AdsTxtVariable(*row)
-            for row in await session.execute(
-                variables.where(AdsTxtVariableRow.file_id == file_id).order_by(
-                    AdsTxtVariableRow.line
-                )
-            )
-        ),
-        issues=tuple(
-            AdsTxtIssue(*row)
-            for row in await session.execute(
-                issues.where(AdsTxtIssueRow.file_id == file_id).order_by(AdsTxtIssueRow.line)
-            )
-        ),
-    )
-
-
-async def list_adstxt_changes(
-    session: AsyncSession, site: str, since: datetime | None = None
-) -> list[AdsTxtChange]:
-    """Sellers added or removed (since ``since``, else ever), oldest change first."""
-    statement = (
-        select(
-            AdsTxtFileRow.url,
-            AdsTxtRecordRow.added_at,
-            AdsTxtRecordRow.removed_at,
-            AdsTxtRecordRow.line,
-            AdsTxtRecordRow.domain,
-            AdsTxtRecordRow.account_id,
-            AdsTxtRecordRow.relationship,
-            AdsTxtRecordRow.certification_id,
-            AdsTxtRecordRow.extension,
-        )
-        .join(AdsTxtFileRow, AdsTxtFileRow.id == AdsTxtRecordRow.file_id)
-        .join(SiteRow, SiteRow.id == AdsTxtFileRow.site_id)
-        .where(SiteRow.name == site)
-    )
-    if since is not None:
-        statement = statement.where(
-            or_(AdsTxtRecordRow.added_at >= since, AdsTxtRecordRow.removed_at >= since)
-        )
-    changes: list[AdsTxtChange] = []
-    with translate_errors("adstxt_records", site):
-        for row in await session.execute(statement):
-            url, added_at, removed_at = row[0], row[1], row[2]
-            record = AdsTxtRecord(*row[3:])
-            if since is None or added_at >= since:
-                changes.append(AdsTxtChange(url, "added", added_at, record))
-            if removed_at is not None and (since is None or removed_at >= since):
-                changes.append(AdsTxtChange(url, "removed", removed_at, record))
-    changes.sort(key=lambda c: (c.at, c.url, c.change, c.record.domain, c.record.account_id))
-    return changes
