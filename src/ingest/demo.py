@@ -69,6 +69,8 @@ class RequestLogEntry:
     status: int
     started: float
     """``time.monotonic()`` when the request arrived."""
+    peer: str = ""
+    """The client's ``host:port``: requests on one kept-alive connection share it."""
 
 
 @dataclass(slots=True)
@@ -184,8 +186,15 @@ class FixtureServer:
         with self._lock:
             self._switches.setdefault(path, _Switch()).chunked = chunked
 
-    def clear(self) -> None:
-        """Drop every switch and the request log."""
+    def clear(self, *, settle: float = 5.0) -> None:
+        """Drop every switch and the request log, once requests still being answered are done.
+
+        A request a client gave up on (a timeout test) is still answered, and logged, by the
+        server; waiting up to ``settle`` seconds for it keeps it out of the next log.
+        """
+        until = time.monotonic() + settle
+        while self._in_flight and time.monotonic() < until:
+            time.sleep(0.01)
         with self._lock:
             self._switches.clear()
             self.requests.clear()
@@ -215,23 +224,25 @@ class FixtureServer:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        entry = None
         try:
             switch = self._take_switch(request.url.path)
             if switch.delay:
                 await asyncio.sleep(switch.delay)
             response = self._respond(request, switch)
+            entry = RequestLogEntry(
+                method=request.method,
+                path=request.url.path,
+                headers={key.lower(): value for key, value in request.headers.items()},
+                status=response.status_code,
+                started=started,
+                peer=f"{request.client.host}:{request.client.port}" if request.client else "",
+            )
         finally:
             with self._lock:
                 self._in_flight -= 1
-        entry = RequestLogEntry(
-            method=request.method,
-            path=request.url.path,
-            headers={key.lower(): value for key, value in request.headers.items()},
-            status=response.status_code,
-            started=started,
-        )
-        with self._lock:
-            self.requests.append(entry)
+                if entry is not None:
+                    self.requests.append(entry)
         return response
 
     def _respond(self, request: Request, switch: _Switch) -> Response:

@@ -61,6 +61,22 @@ async def test_conditional_get_by_etag_is_304_with_empty_body(site, client):
     assert site.requests[-1].headers["if-none-match"] == first.etag
 
 
+async def test_unread_bodies_keep_the_connection_alive(site, client):
+    """304s, redirects and error pages are drained: a re-run does not reconnect per page."""
+    first = await fetch(client, site.origin + ARTICLE, config=CONFIG, allow=True)
+    for _ in range(3):
+        again = await fetch(
+            client, site.origin + ARTICLE, config=CONFIG, allow=True, etag=first.etag
+        )
+        assert again.is_not_modified
+    await fetch(client, site.origin + ARTICLE.rstrip("/"), config=CONFIG, allow=True)
+    with pytest.raises(HTTPStatusError):
+        await fetch(client, site.origin + "/no-such-page/", config=CONFIG, allow=True)
+    await fetch(client, site.origin + ARTICLE, config=CONFIG, allow=True, etag=first.etag)
+    assert len(site.requests) == 8
+    assert {entry.peer for entry in site.requests} == {site.requests[0].peer}
+
+
 async def test_conditional_get_by_last_modified(site, client):
     """Sending Last-Modified back as If-Modified-Since gives 304."""
     first = await fetch(client, site.origin + "/ads.txt", config=CONFIG, allow=True)

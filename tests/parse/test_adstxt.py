@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.items import AdsTxt, AdsTxtIssue, AdsTxtRecord, AdsTxtVariable
@@ -26,6 +26,7 @@ from ingest.parse.adstxt import (
     TOO_FEW_FIELDS,
     TOO_MANY_FIELDS,
     WHITESPACE_IN_FIELD,
+    _parse_line,
     declared_subdomains,
     is_placeholder,
     manager_domains,
@@ -365,6 +366,39 @@ def test_arbitrary_bytes_never_raise(content: bytes, lenient: bool) -> None:
     parsed = parse_adstxt(content, lenient=lenient)
     text = content.decode("utf-8", errors="replace")
     assert sorted(_accounted_lines(parsed)) == sorted(_content_line_numbers(text))
+
+
+_BAD_FIELD = st.sampled_from(["", " ", "x y", "\x0b", "é", "\ufeff", "=", "#", "a,b"])
+
+
+def _mostly(*good: str) -> st.SearchStrategy[str]:
+    """One of ``good`` four times in five, else a field that breaks a rule."""
+    return st.one_of(*[st.sampled_from(good)] * 4, _BAD_FIELD)
+
+
+_RECORD_LINE = st.tuples(
+    _mostly("a.com", "B.Example.ORG", "x-y.co", "-a.com", "a..com", "1.2.3.4", "a" * 254),
+    _mostly(",", ", ", " ,\t", "\x1c,", ",\u00a0", "\uff0c", ";"),
+    _mostly("pub-1", "ID=7", "0"),
+    _mostly(",", ", ", " ,\t", "\x1c,"),
+    _mostly("DIRECT", "Reseller", "direct", "direkt"),
+    _mostly("", ", f08c47fec0942fa0", ",TAG", ",", ", a b"),
+    _mostly("", ";", "; ext=1 ", " ;x", ", ,", "  "),
+).map("".join)
+
+
+@settings(max_examples=300)
+@given(line=_RECORD_LINE, lenient=st.booleans())
+def test_clean_line_shortcut_agrees_with_the_full_rules(line: str, lenient: bool) -> None:
+    """The one-regex path for clean record lines reads every line as the full rules do."""
+    body = line.partition("#")[0]
+    expected = _parse_line(2, line, body, lenient=lenient)
+    parsed = parse_adstxt(
+        "# line 1 keeps a leading U+FEFF from being the file's BOM\n" + line, lenient=lenient
+    )
+    assert [*parsed.records, *parsed.variables, *parsed.issues] == (
+        [] if expected is None else [expected]
+    )
 
 
 # --- meaning of the lines -----------------------------------------------------------------

@@ -43,6 +43,8 @@ DEFAULT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 """The ``Accept`` header sent for pages."""
 
 _NOT_MODIFIED = 304
+_DRAIN_BYTES = 64 * 1024
+_DRAIN_SECONDS = 1.0
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _TRANSLATIONS: tuple[tuple[type[Exception], str], ...] = (
     (httpx.TimeoutException, "timeout"),
@@ -183,9 +185,11 @@ async def _get_once(client: httpx.AsyncClient, current: str, call: _Call) -> Fet
             _observe(call.limiter, current, status)
             hop = next_hop(current, status, response.headers.get("location"))
             if hop is not None:
+                await _drain(response)
                 return hop
             content_type, charset = parse_content_type(response.headers.get("content-type"))
             if status == _NOT_MODIFIED:
+                await _drain(response)
                 content = b""
             elif 200 <= status < 300:  # noqa: PLR2004
                 if call.expect is not None and content_type not in call.expect:
@@ -193,6 +197,7 @@ async def _get_once(client: httpx.AsyncClient, current: str, call: _Call) -> Fet
                     raise FetchError(url, "content_type", message, site=site)
                 content = await _read_body(response, call)
             else:
+                await _drain(response)
                 raise _status_error(response, url, site=site)
     except BlockedAddress as exc:
         raise FetchError(url, "blocked_ssrf", f"{current}: {exc}", site=site) from exc
@@ -217,6 +222,25 @@ async def _get_once(client: httpx.AsyncClient, current: str, call: _Call) -> Fet
         or _if_304(status, call.headers.get("If-Modified-Since")),
         fetched_at=datetime.now(UTC),
     )
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a body we do not want (304, redirect, error page) so the connection is kept alive.
+
+    httpcore closes a connection whose response was not read to the end; a re-run answered
+    with 304s would otherwise open one connection per page. A body longer than
+    ``_DRAIN_BYTES`` raw bytes or slower than ``_DRAIN_SECONDS``, and any error while reading,
+    is left to that close instead: draining never changes how the fetch ends.
+    """
+    seen = 0
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for chunk in response.aiter_raw():
+                seen += len(chunk)
+                if seen > _DRAIN_BYTES:
+                    return
+    except (httpx.HTTPError, TimeoutError):
+        return
 
 
 def _observe(limiter: HostLimiter | None, url: str, status: int) -> None:
