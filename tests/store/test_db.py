@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 from ingest.errors import StoreError
+from ingest.items import AdsTxt
 from ingest.store import queries, repository
-from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url
-from ingest.store.models import Base
+from ingest.store.adstxt import store_adstxt_snapshot
+from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url, insert_many
+from ingest.store.models import AdsTxtRecordRow, Base, table_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -118,3 +121,27 @@ def test_sqlite_file_in_a_missing_folder_is_refused(tmp_path: Path):
     """SQLite does not create folders: a path in a missing one fails early, naming the folder."""
     with pytest.raises(StoreError, match="does not exist"):
         Database.from_url(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+
+
+async def test_insert_many_stores_what_a_plain_insert_stores(database):
+    """Rows from insert_many read back exactly as rows from SQLAlchemy's insert (types included)."""
+    at = datetime(2026, 1, 8, 12, 30, 15, 250000, tzinfo=UTC)
+    async with database.transaction() as session:
+        site_id = await repository.upsert_site(session, "s", "https://s.example/")
+        file_id = await store_adstxt_snapshot(
+            session, site_id, "https://s.example/ads.txt", AdsTxt(), final_url="https://s.example/ads.txt",
+            status_code=200, etag=None, last_modified=None, content_hash="0", fetched_at=at,
+        )  # fmt: skip
+        row = {"file_id": file_id, "domain": "a.com", "account_id": "1", "relationship": "DIRECT"}
+        plain = {**row, "line": 1, "certification_id": None, "extension": "x", "added_at": at}
+        await session.execute(insert(table_of(AdsTxtRecordRow)), [plain])
+        many = [{**row, "line": 2, "certification_id": "c", "extension": None}]
+        await insert_many(session, table_of(AdsTxtRecordRow), many, added_at=at)
+        await insert_many(session, table_of(AdsTxtRecordRow), [], added_at=at)
+    async with database.transaction() as session:
+        columns = (AdsTxtRecordRow.line, AdsTxtRecordRow.added_at, AdsTxtRecordRow.certification_id)
+        found = (await session.execute(select(*columns).order_by(AdsTxtRecordRow.line))).all()
+        same_time = select(AdsTxtRecordRow.line).where(AdsTxtRecordRow.added_at == at)
+        matched = (await session.execute(same_time.order_by(AdsTxtRecordRow.line))).scalars()
+        assert [tuple(r) for r in found] == [(1, at, None), (2, at, "c")]
+        assert list(matched) == [1, 2]

@@ -40,7 +40,7 @@ from ingest.items import (
     AdsTxtRecord,
     AdsTxtVariable,
 )
-from ingest.store.db import translate_errors
+from ingest.store.db import insert_many, translate_errors
 from ingest.store.models import (
     AdsTxtFileRow,
     AdsTxtIssueRow,
@@ -167,9 +167,7 @@ async def store_adstxt_snapshot(
             (AdsTxtIssueRow, adstxt.issues),
         ):
             await session.execute(delete(model).where(model.file_id == file_id))
-            if lines:
-                rows = [_row(file_id, line) for line in lines]
-                await session.execute(insert(table_of(model)), rows)
+            await insert_many(session, table_of(model), [_row(file_id, line) for line in lines])
     return file_id
 
 
@@ -194,9 +192,7 @@ async def _diff_records(
     for record in records:
         found = known.pop(_key(record), None)
         if found is None:
-            row = _row(file_id, record)
-            row["added_at"] = at
-            added.append(row)
+            added.append(_row(file_id, record))
         elif found[1] != record.line:
             moved.append({"id": found[0], "line": record.line})
     gone = [row_id for row_id, _ in known.values()]
@@ -206,8 +202,7 @@ async def _diff_records(
         await session.execute(closing.values(removed_at=at))
     if moved:
         await session.execute(update(AdsTxtRecordRow), moved)
-    if added:
-        await session.execute(insert(table_of(AdsTxtRecordRow)), added)
+    await insert_many(session, table_of(AdsTxtRecordRow), added, added_at=at)
 
 
 async def store_adstxt_absent(

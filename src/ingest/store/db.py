@@ -21,6 +21,7 @@ __all__ = [
     "Database",
     "async_url",
     "error_reason",
+    "insert_many",
     "translate_errors",
 ]
 
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -45,8 +46,9 @@ from sqlalchemy.ext.asyncio import (
 from ingest.errors import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
+    from sqlalchemy import Table
     from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
@@ -213,6 +215,46 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()
+
+
+async def insert_many(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    **constants: Any,  # noqa: ANN401  (column values of any type)
+) -> None:
+    """INSERT ``rows`` (mappings with the same keys) in one executemany; ``constants`` go in each.
+
+    For large batches (an ads.txt file of 100,000 sellers): the statement is compiled once for
+    the session's dialect and handed to the driver's ``executemany`` with every value already
+    converted by its column type's bind processor, a constant converted once. SQLAlchemy's
+    per-row parameter handling otherwise costs more than SQLite's own insert.
+    """
+    if not rows:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=[*keys, *constants])
+
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    fixed = {}
+    for name, value in constants.items():
+        convert = processor(name)
+        fixed[name] = convert(value) if convert else value
+    converters = [(name, processor(name)) for name in keys]
+    converted = [
+        {name: convert(row[name]) if convert else row[name] for name, convert in converters} | fixed
+        for row in rows
+    ]
+    if dialect.positional:
+        order = compiled.positiontup or []
+        params: Sequence[Any] = [tuple(row[name] for name in order) for row in converted]
+    else:
+        params = converted
+    await connection.exec_driver_sql(str(compiled), params)
 
 
 def error_reason(exc: SQLAlchemyError) -> str:
