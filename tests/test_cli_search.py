@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from ingest.cli import cli
 from ingest.items import Article, Section
 from ingest.store.db import Database
+from ingest.store.search import RANKED_MATCHES
 from support.articles import store
 
 ARTICLES = (
@@ -95,3 +96,9 @@ def test_search_bad_limit_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["search", "x", "--limit", "0", "--db", database])
     assert result.exit_code == 2
     assert "--limit" in result.output
+
+
+def test_help_states_the_ranking_cap():
+    """--help tells people where ranking stops, with the number the code uses."""
+    result = CliRunner().invoke(cli, ["search", "--help"])
+    assert f"more than {RANKED_MATCHES:,} sections" in " ".join(result.output.split())

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from ingest.items import Article, ListBlock, SearchHit, Section
 from ingest.store import repository
+from ingest.store import search as search_module
 from ingest.store.search import parse_query, search
 from support.articles import T0, store
 
@@ -180,3 +182,42 @@ def test_parse_query_splits_words_and_phrases():
     assert parse_query("collagen-free x_y") == (("collagen", "free"), ("x", "y"))
     assert parse_query('"" () *') == ()
     assert parse_query("Crème brûlée") == (("Crème",), ("brûlée",))
+
+
+async def test_a_query_matching_more_than_the_cap_ranks_the_newest_matches(database, monkeypatch):
+    """Past RANKED_MATCHES matches only the newest are ranked: common words stay fast."""
+    monkeypatch.setattr(search_module, "RANKED_MATCHES", 3)
+    articles = [
+        Article(
+            url=f"https://skincare.example/{n}",
+            title="Collagen, collagen, collagen" if n == 0 else f"Article {n}",
+            sections=(Section("Body", 2, (f"Collagen note number {n}.",)),),
+        )
+        for n in range(5)
+    ]
+    await _store_all(database, *articles, KNIVES)
+    everywhere = await _search(database, "collagen")
+    assert sorted(hit.url for hit in everywhere) == [
+        "https://kitchen.example/knives",
+        "https://skincare.example/3",
+        "https://skincare.example/4",
+    ]
+    on_the_site = await _search(database, "collagen", site="skincare")
+    assert sorted(hit.url for hit in on_the_site) == [
+        "https://skincare.example/2",
+        "https://skincare.example/3",
+        "https://skincare.example/4",
+    ]
+    monkeypatch.setattr(search_module, "RANKED_MATCHES", 10)
+    assert (await _search(database, "collagen"))[0].url == "https://skincare.example/0"
+
+
+async def test_search_leaves_the_callers_transaction_settings_alone(database):
+    """PostgreSQL planner settings for the search end with it; the session goes on as before."""
+    if database.dialect != "postgresql":
+        pytest.skip("planner settings exist on PostgreSQL only")
+    await _store_all(database, NEEDLING)
+    async with database.session() as session:
+        assert await search(session, "collagen")
+        shown = await session.execute(text("SHOW enable_seqscan"))
+        assert shown.scalar_one() == "on"
