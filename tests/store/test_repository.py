@@ -4,6 +4,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from ingest.errors import StoreError
 from ingest.items import (
@@ -18,6 +19,7 @@ from ingest.items import (
 )
 from ingest.store import queries, repository
 from ingest.store.adstxt import store_adstxt_snapshot
+from ingest.store.models import PageRow
 from ingest.store.repository import PageRecord, PageState
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -111,6 +113,22 @@ async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(data
     assert stored is not None
     assert stored.title == "Shorter"
     assert tuple(s.section for s in stored.sections) == (ROUTINE,)
+
+
+async def test_deleting_an_article_prunes_only_the_canonicals_left_unused(database):
+    """delete_article drops the article's own canonical sections and keeps shared ones."""
+    other = Article("https://skincare.example/other", "Other", sections=(CERT,))
+    async with database.session() as session, session.begin():
+        site_id, _ = await store_article(session, ARTICLE)
+        await store_article(session, other)
+        page = select(PageRow.id).where(PageRow.url == ARTICLE.url)
+        page_id = (await session.execute(page)).scalar_one()
+        assert await repository.delete_article(session, site_id, page_id)
+        assert not await repository.delete_article(session, site_id, page_id)
+    async with database.session() as session:
+        known = await repository.load_canonical_sections(session, site_id)
+        assert known == [canonical(CERT)]
+        assert await queries.get_article(session, ARTICLE.url) is None
 
 
 async def test_first_canonical_heading_and_text_win(database):

@@ -84,6 +84,9 @@ class PageRecord:
     error_message: str | None = None
 
 
+_CHUNK = 500
+"""Ids per ``IN (…)`` list: well under every database's limit on bound parameters."""
+
 _PAGE_ALWAYS = (
     "site_id",
     "run_id",
@@ -99,7 +102,7 @@ _PAGE_ALWAYS = (
 def _upsert(
     session: AsyncSession,
     model: type[Base],
-    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    values: Mapping[str, Any] | None,
     *,
     keys: Sequence[str],
     update: Sequence[str] = (),
@@ -107,17 +110,21 @@ def _upsert(
 ) -> Any:  # noqa: ANN401  (an Insert of either dialect; both have the same upsert API)
     """An INSERT … ON CONFLICT (keys) for the session's dialect.
 
+    ``values`` are one row's; with None the rows are passed to ``session.execute`` (executemany:
+    one statement compiled and cached, where a multi-row VALUES is compiled per row count).
     Columns in ``update`` take the new value; columns in ``keep_when_null`` take it only when it
     is not NULL. With neither, a conflict does nothing (the first row wins).
     """
     name = session.get_bind().dialect.name
     statement: postgresql.Insert | sqlite.Insert
     if name == "postgresql":
-        statement = postgresql.insert(model).values(values)
+        statement = postgresql.insert(model)
     elif name == "sqlite":
-        statement = sqlite.insert(model).values(values)
+        statement = sqlite.insert(model)
     else:
         raise StoreError(model.__tablename__, ",".join(keys), f"unsupported dialect {name}")
+    if values is not None:
+        statement = statement.values(values)
     if not update and not keep_when_null:
         return statement.on_conflict_do_nothing(index_elements=list(keys))
     table = model.__table__
@@ -263,19 +270,31 @@ async def replace_article(
     )
     with translate_errors("articles", article.url):
         article_id = int((await session.execute(upsert.returning(ArticleRow.id))).scalar_one())
-        await session.execute(
-            delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
-        )
+        removed = delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
+        previous = await session.scalars(removed.returning(SectionOccurrenceRow.canonical_id))
+        left = set(previous)
     canonical_ids = await _upsert_canonicals(session, site_id, [m.canonical for m in matches])
     with translate_errors("section_occurrences", article.url):
         await _insert_sections(session, article_id, article.sections, matches, canonical_ids)
+        await _delete_orphans(session, left - set(canonical_ids.values()))
+    return article_id
+
+
+async def _delete_orphans(session: AsyncSession, candidates: set[int]) -> None:
+    """Delete the canonical sections among ``candidates`` that no occurrence points to any more.
+
+    Only the canonical sections an article pointed to before it changed can become orphans, so
+    the check costs what the article costs, not what the site holds.
+    """
+    ids = sorted(candidates)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
         await session.execute(
             delete(CanonicalSectionRow).where(
-                CanonicalSectionRow.site_id == site_id,
+                CanonicalSectionRow.id.in_(chunk),
                 ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
             )
         )
-    return article_id
 
 
 async def _upsert_canonicals(
@@ -291,12 +310,12 @@ async def _upsert_canonicals(
         {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
         for c in first.values()
     ]
-    statement = _upsert(session, CanonicalSectionRow, rows, keys=["site_id", "fingerprint"])
+    statement = _upsert(session, CanonicalSectionRow, None, keys=["site_id", "fingerprint"])
     lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
         CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
     )
     with translate_errors("canonical_sections", f"site {site_id}"):
-        await session.execute(statement)
+        await session.execute(statement, rows)
         return {fingerprint: int(id_) for fingerprint, id_ in await session.execute(lookup)}
 
 
@@ -363,14 +382,15 @@ async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> b
     Canonical sections of the site left without occurrences are deleted too.
     """
     statement = delete(ArticleRow).where(ArticleRow.page_id == page_id).returning(ArticleRow.id)
+    pointed = (
+        select(SectionOccurrenceRow.canonical_id)
+        .join(ArticleRow, ArticleRow.id == SectionOccurrenceRow.article_id)
+        .where(ArticleRow.page_id == page_id, ArticleRow.site_id == site_id)
+    )
     with translate_errors("articles", f"page {page_id}"):
+        left = set(await session.scalars(pointed))
         deleted = (await session.execute(statement)).scalar_one_or_none()
-        await session.execute(
-            delete(CanonicalSectionRow).where(
-                CanonicalSectionRow.site_id == site_id,
-                ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
-            )
-        )
+        await _delete_orphans(session, left)
     return deleted is not None
 
 
