@@ -25,8 +25,9 @@ __all__ = [
     "translate_errors",
 ]
 
+import asyncio
 import logging
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +143,7 @@ class Database:
         self._engine = engine
         self._url = url
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._writers: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -184,12 +186,30 @@ class Database:
 
         SQLAlchemy errors raised by the commit itself (a busy database, a lost connection) come
         out as :class:`StoreError`, like those of the repository functions.
+
+        On SQLite the transactions of this process take turns: SQLite has one writer at a time,
+        and a transaction that finds it busy sleeps in SQLite's busy handler (up to 100 ms a
+        try) long after the lock is free; waiting on an asyncio lock instead hands it over at
+        once. Do not open a transaction while holding another one on the same database.
         """
         try:
-            async with self._sessions() as session, session.begin():
+            async with self._writer(), self._sessions() as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError("transaction", self.url, error_reason(exc)) from exc
+
+    def _writer(self) -> AbstractAsyncContextManager[object]:
+        """The in-process write turn on SQLite (one lock per event loop); nothing elsewhere."""
+        if self.dialect != "sqlite":
+            return nullcontext()
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            self._writers = {
+                loop: lock for loop, lock in self._writers.items() if not loop.is_closed()
+            }
+            lock = self._writers[loop] = asyncio.Lock()
+        return lock
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (creates it on a new database).

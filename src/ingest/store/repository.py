@@ -25,6 +25,7 @@ __all__ = [
     "upsert_site",
 ]
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -98,48 +99,71 @@ _PAGE_ALWAYS = (
 )
 """Page columns every fetch overwrites (the validators are kept when the new value is NULL)."""
 
+_ARTICLE_UPDATE = ("site_id", "url", "title", "description", "language", "updated_at")
+"""Article columns a new version overwrites (all but the key, ``page_id``)."""
+
 
 def _upsert(
     session: AsyncSession,
     model: type[Base],
-    values: Mapping[str, Any] | None,
     *,
     keys: Sequence[str],
     update: Sequence[str] = (),
     keep_when_null: Sequence[str] = (),
+    returning: str | None = None,
 ) -> Any:  # noqa: ANN401  (an Insert of either dialect; both have the same upsert API)
-    """An INSERT … ON CONFLICT (keys) for the session's dialect.
+    """An INSERT … ON CONFLICT (keys) for the session's dialect; the rows go to ``execute``.
 
-    ``values`` are one row's; with None the rows are passed to ``session.execute`` (executemany:
-    one statement compiled and cached, where a multi-row VALUES is compiled per row count).
     Columns in ``update`` take the new value; columns in ``keep_when_null`` take it only when it
-    is not NULL. With neither, a conflict does nothing (the first row wins).
+    is not NULL. With neither, a conflict does nothing (the first row wins). ``returning`` names
+    a column to return. Built once per shape and dialect: SQLAlchemy rebuilds the ``excluded``
+    alias of every column each time a statement is constructed.
     """
     name = session.get_bind().dialect.name
+    return _upsert_statement(
+        name,
+        model,
+        keys=tuple(keys),
+        update=tuple(update),
+        keep_when_null=tuple(keep_when_null),
+        returning=returning,
+    )
+
+
+@functools.cache
+def _upsert_statement(
+    name: str,
+    model: type[Base],
+    *,
+    keys: tuple[str, ...],
+    update: tuple[str, ...],
+    keep_when_null: tuple[str, ...],
+    returning: str | None,
+) -> Any:  # noqa: ANN401  (see _upsert)
+    table = table_of(model)
     statement: postgresql.Insert | sqlite.Insert
     if name == "postgresql":
-        statement = postgresql.insert(model)
+        statement = postgresql.insert(table)
     elif name == "sqlite":
-        statement = sqlite.insert(model)
+        statement = sqlite.insert(table)
     else:
         raise StoreError(model.__tablename__, ",".join(keys), f"unsupported dialect {name}")
-    if values is not None:
-        statement = statement.values(values)
     if not update and not keep_when_null:
-        return statement.on_conflict_do_nothing(index_elements=list(keys))
-    table = model.__table__
-    changes: dict[str, Any] = {column: statement.excluded[column] for column in update}
-    for column in keep_when_null:
-        changes[column] = func.coalesce(statement.excluded[column], table.c[column])
-    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    else:
+        changes: dict[str, Any] = {column: statement.excluded[column] for column in update}
+        for column in keep_when_null:
+            changes[column] = func.coalesce(statement.excluded[column], table.c[column])
+        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    return statement if returning is None else statement.returning(table.c[returning])
 
 
 async def upsert_site(session: AsyncSession, name: str, url: str) -> int:
     """Insert or update the site named ``name``; return its id."""
     values = {"name": name, "url": url, "created_at": datetime.now(UTC)}
-    statement = _upsert(session, SiteRow, values, keys=["name"], update=["url"])
+    statement = _upsert(session, SiteRow, keys=["name"], update=["url"], returning="id")
     with translate_errors("sites", name):
-        return int((await session.execute(statement.returning(SiteRow.id))).scalar_one())
+        return int((await session.execute(statement, values)).scalar_one())
 
 
 async def start_run(session: AsyncSession, *, started_at: datetime) -> int:
@@ -228,13 +252,13 @@ async def upsert_page(
     statement = _upsert(
         session,
         PageRow,
-        values,
         keys=["url"],
         update=_PAGE_ALWAYS,
         keep_when_null=["etag", "last_modified", "content_hash", "content_type"],
+        returning="id",
     )
     with translate_errors("pages", page.url):
-        return int((await session.execute(statement.returning(PageRow.id))).scalar_one())
+        return int((await session.execute(statement, values)).scalar_one())
 
 
 async def replace_article(
@@ -265,11 +289,9 @@ async def replace_article(
         "language": article.language,
         "updated_at": datetime.now(UTC),
     }
-    upsert = _upsert(
-        session, ArticleRow, values, keys=["page_id"], update=[k for k in values if k != "page_id"]
-    )
+    upsert = _upsert(session, ArticleRow, keys=["page_id"], update=_ARTICLE_UPDATE, returning="id")
     with translate_errors("articles", article.url):
-        article_id = int((await session.execute(upsert.returning(ArticleRow.id))).scalar_one())
+        article_id = int((await session.execute(upsert, values)).scalar_one())
         removed = delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
         previous = await session.scalars(removed.returning(SectionOccurrenceRow.canonical_id))
         left = set(previous)
@@ -310,7 +332,7 @@ async def _upsert_canonicals(
         {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
         for c in first.values()
     ]
-    statement = _upsert(session, CanonicalSectionRow, None, keys=["site_id", "fingerprint"])
+    statement = _upsert(session, CanonicalSectionRow, keys=["site_id", "fingerprint"])
     lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
         CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
     )
@@ -342,10 +364,15 @@ async def _insert_sections(
         for position, (section, match) in enumerate(zip(sections, matches, strict=True))
     ]
     # Core inserts on the tables (not the ORM classes): executemany without ORM bookkeeping,
-    # an order of magnitude faster for bulk rows; RETURNING keeps the parameters' order.
+    # an order of magnitude faster for bulk rows. The ids are read back by position in one
+    # query: RETURNING with the parameters' order runs one statement per row on SQLite.
     occurrences = table_of(SectionOccurrenceRow)
-    returning = insert(occurrences).returning(occurrences.c.id, sort_by_parameter_order=True)
-    occurrence_ids = list(await session.scalars(returning, occurrence_rows))
+    await session.execute(insert(occurrences), occurrence_rows)
+    placed = select(occurrences.c.position, occurrences.c.id).where(
+        occurrences.c.article_id == article_id
+    )
+    by_position: dict[int, int] = dict((await session.execute(placed)).all())
+    occurrence_ids = [by_position[position] for position in range(len(occurrence_rows))]
     paragraph_rows: list[dict[str, Any]] = []
     list_rows: list[dict[str, Any]] = []
     list_items: list[tuple[str, ...]] = []
