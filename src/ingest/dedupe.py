@@ -258,27 +258,33 @@ class Deduper:
         return SectionMatch(self._entries[index].canonical, round(score, 4), rule)
 
     def _best_near(self, probe: _Entry) -> tuple[float, int, str] | None:
-        """The best ``near`` candidate, else the best ``contained`` one (shared shingles only)."""
-        candidates: dict[int, None] = {}  # insertion-ordered: deterministic for a fixed input order
-        for shingle in sorted(probe.shingles):
+        """The best ``near`` candidate, else the best ``contained`` one (shared shingles only).
+
+        Counting, per entry, the probe's shingles found in its posting lists gives the size of
+        each intersection, so Jaccard and containment need no set operations. Ties go to the
+        oldest entry: the result does not depend on set iteration order.
+        """
+        shared: dict[int, int] = {}
+        for shingle in probe.shingles:
             for index in self._by_shingle.get(shingle, ()):
-                candidates[index] = None
+                shared[index] = shared.get(index, 0) + 1
         config = self._config
+        size = len(probe.shingles)
         near: tuple[float, int, str] | None = None
         contained: tuple[float, int, str] | None = None
-        for index in candidates:
-            other = self._entries[index].shingles
-            score = similarity(probe.shingles, other)
+        for index, common in shared.items():
+            other = len(self._entries[index].shingles)
+            score = common / (size + other - common)
             if score >= config.near_threshold:
-                if near is None or score > near[0]:
+                if near is None or (score, -index) > (near[0], -near[1]):
                     near = (score, index, "near")
                 continue
-            smaller, larger = sorted((len(probe.shingles), len(other)))
+            smaller, larger = (size, other) if size <= other else (other, size)
             if smaller < config.min_size_ratio * larger:
                 continue
-            share = containment(probe.shingles, other)
+            share = common / smaller
             if share >= config.containment_threshold and (
-                contained is None or share > contained[0]
+                contained is None or (share, -index) > (contained[0], -contained[1])
             ):
                 contained = (share, index, "contained")
         return near or contained

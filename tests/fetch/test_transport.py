@@ -135,3 +135,38 @@ async def test_a_request_without_the_allowance_gets_public_addresses_only(hostil
         with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1 is a non-public address"):
             await client.get(f"{hostile.origin}/plain")
     assert hostile.paths() == []
+
+
+async def test_connected_stream_knows_its_peer_and_sees_the_server_close():
+    """The backend's streams answer server_addr and is_readable (what the pool asks) correctly."""
+    import asyncio  # noqa: PLC0415
+
+    from ingest.fetch import transport  # noqa: PLC0415
+
+    closed = asyncio.Event()
+
+    async def hang_up(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await closed.wait()
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    token = transport._allowance.set(True)
+    try:
+        stream = await transport.GuardedBackend().connect_tcp("127.0.0.1", port, timeout=2.0)
+    finally:
+        transport._allowance.reset(token)
+    try:
+        assert stream.get_extra_info("server_addr")[:2] == ("127.0.0.1", port)
+        assert stream.get_extra_info("is_readable") is False
+        closed.set()
+        for _ in range(100):
+            if stream.get_extra_info("is_readable"):
+                break
+            await asyncio.sleep(0.01)
+        assert stream.get_extra_info("is_readable") is True
+        assert stream.get_extra_info("socket") is not None
+    finally:
+        await stream.aclose()
+        server.close()
+        await server.wait_closed()

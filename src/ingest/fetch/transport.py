@@ -27,6 +27,7 @@ __all__ = [
 
 import contextvars
 import ipaddress
+import select
 import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ import httpx
 from ingest.fetch.guard import Address, Allow, BlockedAddress, permitted
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Iterable
 
 Resolver = Callable[[str, int], Awaitable[list[Address]]]
@@ -111,9 +113,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         error: Exception | None = None
         for address in await self.addresses(host, port, timeout):
             try:
-                return await self._backend.connect_tcp(
+                stream = await self._backend.connect_tcp(
                     str(address), port, timeout, local_address, socket_options
                 )
+                return _KnownPeerStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         assert error is not None  # addresses() never returns an empty list
@@ -131,6 +134,60 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         """Sleep as the wrapped backend does."""
         await self._backend.sleep(seconds)
+
+
+class _KnownPeerStream(httpcore.AsyncNetworkStream):
+    """A connected stream that reads its socket and peer address once, at connect time.
+
+    Before each request httpcore asks every pooled connection whether it is readable, and the
+    transport asks each response for its peer; anyio answers either by building a mapping of
+    all its attributes, which with a few dozen pooled connections cost more than the request.
+    """
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+        self._socket: socket.socket | None = stream.get_extra_info("socket")
+        self._server_addr = stream.get_extra_info("server_addr")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        """Read as the wrapped stream does."""
+        return await self._stream.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Write as the wrapped stream does."""
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        """Close the wrapped stream."""
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> httpcore.AsyncNetworkStream:
+        """Upgrade to TLS; the TLS stream is wrapped the same way."""
+        return _KnownPeerStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:  # noqa: ANN401  (httpcore's interface)
+        """``server_addr`` and ``is_readable`` from what was read at connect time; others as is."""
+        if info == "server_addr":
+            return self._server_addr
+        if info == "is_readable":
+            return _readable(self._socket)
+        return self._stream.get_extra_info(info)
+
+
+def _readable(sock: socket.socket | None) -> bool:
+    """Whether the socket has data or EOF waiting (an idle pooled connection the server closed)."""
+    if sock is None:
+        return False
+    if sock.fileno() == -1:
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
