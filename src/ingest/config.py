@@ -81,7 +81,10 @@ class FetchConfig(_Model):
     backoff: float = Field(default=0.5, ge=0.0)
     """Base of the exponential backoff between tries, in seconds (full jitter)."""
     max_retry_after: float = Field(default=60.0, ge=0.0)
-    """Longest ``Retry-After`` honoured by sleeping; longer ones give up on the URL for this run."""
+    """Longest ``Retry-After`` honoured by sleeping; a longer one defers the host until then
+    (kept in the database: later runs skip it too)."""
+    robots_max_age: float = Field(default=86400.0, gt=0.0, le=86400.0)
+    """Seconds a robots.txt answer kept in the database is reused (RFC 9309: at most 24 h)."""
     deadline: float = Field(default=60.0, gt=0)
     """Most seconds one URL may take in all (redirects, retries, waits, a dripping body)."""
     max_delay: float = Field(default=30.0, ge=0.0)

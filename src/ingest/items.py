@@ -21,6 +21,7 @@ __all__ = [
     "FetchResult",
     "ListBlock",
     "NotAnArticle",
+    "RobotsAnswer",
     "SearchHit",
     "Section",
     "SectionMatch",
@@ -96,6 +97,16 @@ class Article:
     description: str | None = None
     language: str | None = None
     sections: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsAnswer:
+    """An origin's robots.txt answer worth keeping across runs (RFC 9309 §2.4: at most 24 h)."""
+
+    status: int
+    """The HTTP status: 2xx (``text`` holds the rules) or 4xx (everything allowed)."""
+    text: str | None
+    fetched_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import pytest
 from ingest.parse.text import (
     clean_title,
     decode_document,
+    detect_encoding,
     normalize_language,
     normalize_whitespace,
     strip_site_name,
@@ -125,7 +126,32 @@ def test_decode_prefers_valid_utf8_over_stale_meta() -> None:
 
 
 def test_decode_never_raises() -> None:
-    """Unknown labels and invalid bytes fall back to UTF-8 with replacement characters."""
+    """Unknown labels are skipped; undeclared bytes that are not UTF-8 read as windows-1252."""
     assert decode_document(b"\xff\xfeA\x00", "no-such-codec") == "A"
-    assert decode_document(b'<meta charset="bogus">\xff') == '<meta charset="bogus">\ufffd'
+    assert decode_document(b'<meta charset="bogus">\xff') == '<meta charset="bogus">\xff'
+    assert decode_document(b"\xe9", "utf-8") == "\ufffd"  # declared UTF-8, and it is not
+
+
+@pytest.mark.parametrize(
+    ("content", "charset", "expected"),
+    [
+        (codecs.BOM_UTF8 + "é".encode(), "iso-8859-1", "utf-8"),  # the BOM beats the header
+        (codecs.BOM_UTF16_BE + "é".encode("utf-16-be"), None, "utf-16-be"),
+        ("é".encode("cp1252"), "ISO-8859-1", "cp1252"),  # a header label (WHATWG: windows-1252)
+        ('<meta charset="koi8-r">\xc1'.encode("latin-1"), "x-no-such", "koi8-r"),
+        ('<meta charset="latin1">é'.encode(), None, "utf-8"),  # stale <meta>, UTF-8 bytes
+        (b"plain ascii", None, "utf-8"),
+        ("é “”".encode(), None, "utf-8"),
+        ("caf\xe9 \x93quoted\x94".encode("latin-1"), None, "cp1252"),  # the last resort
+    ],
+)
+def test_detect_encoding_follows_the_browser_order(content, charset, expected) -> None:
+    """BOM, then a valid header label, then <meta>, then UTF-8, then windows-1252."""
+    assert detect_encoding(content, charset) == expected
+
+
+def test_a_correctly_declared_legacy_page_has_no_replacement_characters() -> None:
+    """Declared windows-1251 decodes exactly: no U+FFFD."""
+    text = "<p>Привет, мир</p>"
+    assert decode_document(text.encode("windows-1251"), "windows-1251") == text
     assert decode_document("already text") == "already text"

@@ -14,6 +14,7 @@ __all__ = [
     "SLOWDOWN_FLOOR",
     "HostLimiter",
     "RobotsCache",
+    "RobotsMemory",
     "origin_of",
     "robots_token",
 ]
@@ -23,7 +24,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -31,6 +32,7 @@ from protego import Protego
 from ingest.config import FetchConfig, SiteConfig
 from ingest.errors import FetchError, HTTPStatusError
 from ingest.fetch.fetcher import fetch
+from ingest.items import RobotsAnswer
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
@@ -230,11 +232,12 @@ class RobotsCache:
     target disallows everything for this run (RFC 9309 §2.3.1). Redirects are followed (at most
     five hops, each guarded).
 
-    TODO(hostile servers issue): cache each origin's answer in the database for at most 24 h
-    (RFC 9309 §2.4), so a cron run every few minutes does not refetch every robots.txt.
-    robots.txt is fetched through the SSRF guard like any page, so an origin on a private address
-    needs its site's ``allow_private_networks``: pass the run's ``sites=`` (or call
-    :meth:`configure`) before the first question, else that origin is denied for the run.
+    With a ``memory`` (the pipeline passes one backed by the database), a 2xx or 4xx answer is
+    kept and reused by later runs while younger than ``config.robots_max_age`` (RFC 9309 §2.4:
+    at most 24 h), so a cron run every few minutes does not refetch every robots.txt; failures
+    are never kept. robots.txt is fetched through the SSRF guard like any page, so an origin on
+    a private address needs its site's ``allow_private_networks``: pass the run's ``sites=`` (or
+    call :meth:`configure`) before the first question, else that origin is denied for the run.
     """
 
     def __init__(
@@ -243,9 +246,11 @@ class RobotsCache:
         config: FetchConfig,
         *,
         sites: Iterable[SiteConfig] = (),
+        memory: RobotsMemory | None = None,
     ) -> None:
         self._client = client
         self._config = config
+        self._memory = memory
         self._token = robots_token(config.user_agent)
         self._rules: dict[str, _Rules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -290,6 +295,17 @@ class RobotsCache:
 
     async def _load(self, key: str, robots_url: str) -> _Rules:
         allow, site = self._allow.get(key, (False, None))
+        if self._memory is not None:
+            kept = await self._memory.recall(key)
+            if kept is not None and self._fresh(kept):
+                log.debug(
+                    "fetch.robots site=%s url=%s status=%d rules=kept since=%s",
+                    site,
+                    robots_url,
+                    kept.status,
+                    kept.fetched_at.isoformat(),
+                )
+                return _rules_of(kept)
         try:
             result = await fetch(
                 self._client,
@@ -303,6 +319,7 @@ class RobotsCache:
             )
         except HTTPStatusError as exc:
             if 400 <= exc.status < 500 and exc.status != 429:  # noqa: PLR2004
+                await self._keep(key, RobotsAnswer(exc.status, None, datetime.now(UTC)))
                 log.debug(
                     "fetch.robots site=%s url=%s status=%d rules=allow_all",
                     site,
@@ -319,8 +336,36 @@ class RobotsCache:
                 "fetch.robots site=%s url=%s kind=%s rules=deny_all", site, robots_url, exc.kind
             )
             return _Rules(parser=None, allow_all=False)
-        text = result.content.decode("utf-8-sig", errors="replace")
+        answer = RobotsAnswer(
+            result.status, result.content.decode("utf-8-sig", errors="replace"), result.fetched_at
+        )
+        await self._keep(key, answer)
         log.debug(
             "fetch.robots site=%s url=%s status=%d rules=parsed", site, robots_url, result.status
         )
-        return _Rules(parser=Protego.parse(text), allow_all=True)
+        return _rules_of(answer)
+
+    def _fresh(self, answer: RobotsAnswer) -> bool:
+        age = (datetime.now(UTC) - answer.fetched_at).total_seconds()
+        return 0 <= age < self._config.robots_max_age
+
+    async def _keep(self, key: str, answer: RobotsAnswer) -> None:
+        if self._memory is not None:
+            await self._memory.remember(key, answer)
+
+
+class RobotsMemory(Protocol):
+    """Where :class:`RobotsCache` keeps robots.txt answers between runs."""
+
+    async def recall(self, origin: str) -> RobotsAnswer | None:
+        """The answer kept for ``origin``, if any (whatever its age)."""
+
+    async def remember(self, origin: str, answer: RobotsAnswer) -> None:
+        """Keep ``answer`` for ``origin``, replacing the one kept before."""
+
+
+def _rules_of(answer: RobotsAnswer) -> _Rules:
+    """The rules an answer stands for: parsed 2xx text, or everything allowed (4xx)."""
+    if 200 <= answer.status < 300:  # noqa: PLR2004
+        return _Rules(parser=Protego.parse(answer.text or ""), allow_all=True)
+    return _Rules(parser=None, allow_all=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "clean_title",
     "decode_document",
+    "detect_encoding",
     "normalize_language",
     "normalize_whitespace",
     "strip_site_name",
@@ -185,26 +186,43 @@ def _is_utf8(content: bytes) -> bool:
     return True
 
 
+def detect_encoding(content: bytes, charset: str | None = None) -> str:
+    """The encoding an HTML body is read with (a Python codec name), as browsers choose it.
+
+    A BOM first; then ``charset`` (the Content-Type header's label) when Python knows it; then
+    a ``<meta>`` in the first 4 KiB (one naming a legacy encoding loses to UTF-8 when the
+    bytes are valid UTF-8: a stale tag in a page saved as UTF-8); then UTF-8 when the bytes
+    are valid UTF-8; else windows-1252, which decodes any byte.
+    """
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return name
+    codec = _codec(charset)
+    if codec is not None:
+        return codec
+    match = _META_CHARSET.search(content[:_META_SNIFF_BYTES])
+    codec = _codec(match.group(1).decode("ascii", errors="replace")) if match else None
+    if codec is not None and (codec == "utf-8" or not _is_utf8(content)):
+        return codec
+    if codec is not None or content.isascii() or _is_utf8(content):
+        return "utf-8"
+    return "cp1252"
+
+
 def decode_document(content: bytes | str, charset: str | None = None) -> str:
-    """Decode an HTML body: ``charset`` argument, then BOM, then ``<meta>``, then UTF-8.
+    """Decode an HTML body with :func:`detect_encoding`'s choice (``charset``: the header's).
 
-    A ``<meta>`` naming a legacy encoding loses to UTF-8 when the bytes are valid UTF-8.
-
-    Undecodable bytes become U+FFFD; this never raises.
+    Bytes the chosen encoding cannot read become U+FFFD; this never raises.
     """
     if isinstance(content, str):
         return content
-    codec = _codec(charset)
-    if codec is None:
-        for bom, name in _BOMS:
-            if content.startswith(bom):
-                return content[len(bom) :].decode(name, errors="replace")
-        match = _META_CHARSET.search(content[:_META_SNIFF_BYTES])
-        codec = _codec(match.group(1).decode("ascii", errors="replace")) if match else None
-        if codec is not None and codec != "utf-8" and _is_utf8(content):
-            codec = "utf-8"  # a stale <meta> left in a page saved as UTF-8
+    codec = detect_encoding(content, charset)
+    for bom, name in _BOMS:
+        if name == codec and content.startswith(bom):
+            content = content[len(bom) :]
+            break
     try:
-        text = content.decode(codec or "utf-8", errors="replace")
+        text = content.decode(codec, errors="replace")
     except (LookupError, ValueError):
         text = content.decode("utf-8", errors="replace")
     return text.removeprefix("\ufeff")

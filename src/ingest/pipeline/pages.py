@@ -21,6 +21,7 @@ from ingest.dedupe import Deduper
 from ingest.errors import FetchError, HTTPStatusError, IngestError, ParseError
 from ingest.fetch.fetcher import DEFAULT_ACCEPT, fetch
 from ingest.items import Article, NotAnArticle
+from ingest.parse.text import detect_encoding
 from ingest.pipeline.context import now, record_page
 from ingest.store import repository
 from ingest.store.repository import PageRecord, PageState
@@ -141,8 +142,10 @@ async def _parse_fetched(
         report.add(site.name, "skipped")
         await record_page(ctx, site_id, replace(record, outcome="skipped", error_kind="not_html"))
         return None
+    encoding = detect_encoding(result.content, result.charset)
+    record = replace(record, charset=encoding)
     try:
-        page = await ctx.parser.parse_page(result.content, result.final_url, charset=result.charset)
+        page = await ctx.parser.parse_page(result.content, result.final_url, charset=encoding)
     except ParseError as exc:
         report.fail(site.name, result.url, exc)
         failed = replace(record, outcome="failed", error_kind=exc.kind, error_message=str(exc))

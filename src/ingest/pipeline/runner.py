@@ -26,6 +26,7 @@ from ingest.fetch.politeness import HostLimiter, RobotsCache
 from ingest.parse.links import extract_links
 from ingest.pipeline.adstxt import ingest_adstxt
 from ingest.pipeline.context import Progress, RunContext, now
+from ingest.pipeline.hosts import DatabaseRobots, keep_deferral, restore_deferral
 from ingest.pipeline.pages import ingest_pages
 from ingest.report import Failure, PlannedSite, ReportBuilder, RunReport
 from ingest.store import queries, repository
@@ -80,7 +81,7 @@ async def run(
             config=config,
             client=client,
             database=database,
-            robots=RobotsCache(client, config.fetch, sites=chosen),
+            robots=RobotsCache(client, config.fetch, sites=chosen, memory=DatabaseRobots(database)),
             limiter=HostLimiter(max_delay=config.fetch.max_delay),
             parser=parser,
             report=report,
@@ -182,6 +183,21 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
     report.site(site.name)
     async with ctx.database.transaction() as session:
         site_id = await repository.upsert_site(session, site.name, site.url)
+    await restore_deferral(ctx.database, ctx.limiter, site.url)
+    try:
+        await _ingest_site(ctx, site, site_id)
+    finally:
+        await keep_deferral(ctx.database, ctx.limiter, site.url)
+
+
+async def _ingest_site(ctx: RunContext, site: SiteConfig, site_id: int) -> None:
+    report = ctx.report
+    until = ctx.limiter.deferred_until(site.url)
+    if until is not None:  # an earlier run was told to come back later: not a failure
+        message = f"{site.url} asked us to come back after {until.isoformat()}"
+        report.notice(site.name, site.url, "deferred", message)
+        log.warning("site.deferred site=%s until=%s", site.name, until.isoformat())
+        return
     delay = max(site.delay, await ctx.robots.crawl_delay(site.url) or 0.0)
     ctx.limiter.configure(site.url, concurrency=site.concurrency, delay=delay)
     async with asyncio.TaskGroup() as tasks:
@@ -197,7 +213,10 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
                 extract_links=extract_links,
             )
         except FetchError as exc:
-            report.fail(site.name, exc.url or site.url, exc)
+            if exc.kind == "deferred":
+                report.notice(site.name, exc.url or site.url, exc.kind, exc.detail)
+            else:
+                report.fail(site.name, exc.url or site.url, exc)
             log.warning("site.failed site=%s kind=%s url=%s", site.name, exc.kind, exc.url)
             urls = []
         report.add(site.name, "discovered", len(urls))

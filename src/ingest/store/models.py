@@ -160,8 +160,29 @@ class PageRow(Base):
     last_modified: Mapped[str | None]
     content_hash: Mapped[str | None]
     content_type: Mapped[str | None]
+    charset: Mapped[str | None] = mapped_column(String(40))
+    """The encoding the body was read with (``ingest.parse.text.detect_encoding``)."""
     fetched_at: Mapped[datetime]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+
+
+class HostRow(Base):
+    """What an origin (``scheme://host[:port]``) told us, kept across runs; key ``origin``.
+
+    ``robots_*``: its last robots.txt answer that counts (a 2xx, kept as text, or a 4xx, which
+    allows everything), reused for at most ``fetch.robots_max_age``. ``retry_not_before``: a
+    ``Retry-After`` longer than ``fetch.max_retry_after`` defers the origin until then, in later
+    runs too.
+    """
+
+    __tablename__ = "hosts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(unique=True)
+    robots_status: Mapped[int | None]
+    robots_text: Mapped[str | None] = mapped_column(Text())
+    robots_fetched_at: Mapped[datetime | None]
+    retry_not_before: Mapped[datetime | None]
 
 
 class ArticleRow(Base):

@@ -21,6 +21,7 @@ __all__ = [
     "load_page_states",
     "replace_article",
     "start_run",
+    "upsert_by",
     "upsert_page",
     "upsert_site",
 ]
@@ -81,6 +82,8 @@ class PageRecord:
     last_modified: str | None = None
     content_hash: str | None = None
     content_type: str | None = None
+    charset: str | None = None
+    """The encoding the body was read with."""
     error_kind: str | None = None
     error_message: str | None = None
 
@@ -158,6 +161,17 @@ def _upsert_statement(
     return statement if returning is None else statement.returning(table.c[returning])
 
 
+async def upsert_by(
+    session: AsyncSession, model: type[Base], values: Mapping[str, Any], *, keys: Sequence[str]
+) -> None:
+    """Insert ``values`` as a row of ``model``, or update the row with the same ``keys``.
+
+    On update only the columns in ``values`` change (to the new values); the others keep theirs.
+    """
+    statement = _upsert(session, model, keys=keys, update=[k for k in values if k not in keys])
+    await session.execute(statement, dict(values))
+
+
 async def upsert_site(session: AsyncSession, name: str, url: str) -> int:
     """Insert or update the site named ``name``; return its id."""
     values = {"name": name, "url": url, "created_at": datetime.now(UTC)}
@@ -232,8 +246,8 @@ async def upsert_page(
     """Record the latest fetch of ``page.url``; return the page id.
 
     Status, outcome, error and times always take the new values; ``etag``, ``last_modified``,
-    ``content_hash`` and ``content_type`` only when the new record has them, so a failed fetch
-    keeps the validators of the last good one.
+    ``content_hash``, ``content_type`` and ``charset`` only when the new record has them, so a
+    failed fetch keeps the validators of the last good one.
     """
     values = {
         "site_id": site_id,
@@ -246,6 +260,7 @@ async def upsert_page(
         "last_modified": page.last_modified,
         "content_hash": page.content_hash,
         "content_type": page.content_type,
+        "charset": page.charset,
         "error_kind": page.error_kind,
         "error_message": page.error_message,
     }
@@ -254,7 +269,7 @@ async def upsert_page(
         PageRow,
         keys=["url"],
         update=_PAGE_ALWAYS,
-        keep_when_null=["etag", "last_modified", "content_hash", "content_type"],
+        keep_when_null=["etag", "last_modified", "content_hash", "content_type", "charset"],
         returning="id",
     )
     with translate_errors("pages", page.url):

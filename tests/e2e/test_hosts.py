@@ -1,0 +1,105 @@
+"""What a run keeps for the next: robots.txt (24 h at most) and Retry-After per origin; charsets."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from ingest.config import Config, FetchConfig, SiteConfig
+from ingest.fetch.politeness import origin_of
+from ingest.pipeline import run
+from ingest.store import hosts
+from ingest.store.models import PageRow
+
+if TYPE_CHECKING:
+    from ingest.demo import FixtureServer
+    from ingest.store.db import Database
+
+ARTICLE = "/what-does-microneedling-actually-do/"
+
+
+def _config(server: FixtureServer, **fetch: Any) -> Config:
+    site = SiteConfig(name="skincare", url=server.origin + "/", allow_private_networks=True)
+    return Config(sites=(site,), fetch=FetchConfig(backoff=0.0, **fetch))
+
+
+async def test_robots_txt_is_kept_and_reused_by_the_next_run(
+    site: FixtureServer, database: Database
+):
+    """Run 1 fetches robots.txt and keeps it; run 2 asks the server for it no more."""
+    await run(_config(site), database=database)
+    assert site.paths().count("/robots.txt") == 1
+    site.clear()
+    second = await run(_config(site), database=database)
+    assert "/robots.txt" not in site.paths()
+    assert second.total("not_modified") == 4  # the kept rules still let every page through
+    async with database.session() as session:
+        kept = await hosts.get_host(session, origin_of(site.origin))
+    assert kept is not None
+    assert kept.robots is not None
+    assert kept.robots.status == 200
+    assert kept.robots.text is not None
+    assert kept.robots.text.startswith("User-agent: *")
+
+
+async def test_robots_txt_older_than_the_max_age_is_fetched_again(
+    site: FixtureServer, database: Database
+):
+    """A kept answer past fetch.robots_max_age is not trusted: robots.txt is fetched again."""
+    await run(_config(site), database=database)
+    async with database.transaction() as session:
+        kept = await hosts.get_host(session, origin_of(site.origin))
+        assert kept is not None
+        assert kept.robots is not None
+        stale = replace(kept.robots, fetched_at=kept.robots.fetched_at - timedelta(hours=25))
+        await hosts.save_robots(session, origin_of(site.origin), stale)
+    site.clear()
+    await run(_config(site), database=database)
+    assert site.paths().count("/robots.txt") == 1
+
+
+async def test_a_robots_txt_failure_is_not_kept(site: FixtureServer, database: Database):
+    """A 5xx robots.txt disallows the host for this run only; the next run asks again."""
+    site.set_status("/robots.txt", 503)
+    first = await run(_config(site, attempts=1), database=database)
+    assert first.total("articles") == 0
+    async with database.session() as session:
+        kept = await hosts.get_host(session, origin_of(site.origin))
+    assert kept is None or kept.robots is None
+    site.clear()
+    second = await run(_config(site), database=database)
+    assert "/robots.txt" in site.paths()
+    assert second.total("articles") == 3
+
+
+async def test_a_long_retry_after_defers_the_host_in_later_runs(
+    site: FixtureServer, database: Database
+):
+    """A 429 with a Retry-After past max_retry_after defers the host; the next run skips it."""
+    site.set_status(ARTICLE, 429, {"Retry-After": "3600"})
+    first = await run(_config(site, max_retry_after=1.0), database=database)
+    assert [(f.url, f.kind) for f in first.failures] == [(site.origin + ARTICLE, "http_429")]
+    async with database.session() as session:
+        kept = await hosts.get_host(session, origin_of(site.origin))
+    assert kept is not None
+    assert kept.retry_not_before is not None
+    assert kept.retry_not_before > datetime.now(UTC) + timedelta(minutes=50)
+    site.clear()
+    second = await run(_config(site), database=database)
+    assert site.paths() == []
+    assert second.ok
+    assert [n.kind for n in second.notices] == ["deferred"]
+
+
+async def test_the_encoding_each_page_was_read_with_is_stored(
+    site: FixtureServer, database: Database
+):
+    """pages.charset holds the encoding the body was decoded with."""
+    await run(_config(site), database=database)
+    async with database.session() as session:
+        charsets = (await session.execute(select(PageRow.url, PageRow.charset))).all()
+    stored = {url.removeprefix(site.origin): charset for url, charset in charsets}
+    assert stored[ARTICLE] == "utf-8"
