@@ -120,7 +120,7 @@ class FixtureServer:
         config = uvicorn.Config(
             app,
             log_config=None,
-            log_level="warning",
+            log_level="error",  # not "Invalid HTTP request" for each https:// ads.txt probe
             access_log=False,
             lifespan="off",
             ws="none",
