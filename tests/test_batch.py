@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ingest.batch import expand_inputs, extract_many
 from ingest.config import FetchConfig
+from ingest.demo import FIXTURE_ORIGIN
 from ingest.parse.html import parse_article
 from ingest.workers import ParsePool
 
@@ -70,7 +71,8 @@ async def test_results_keep_input_order_and_failures_do_not_stop_the_rest(
     got = await _collect(targets, concurrency=4)
     assert [target for target, _, _ in got] == targets
     first, missing, not_found, from_file = got
-    served = (fixture_root / ARTICLE / "index.html").read_bytes()
+    on_disk = (fixture_root / ARTICLE / "index.html").read_bytes()
+    served = on_disk.replace(FIXTURE_ORIGIN.encode(), site.origin.encode())  # as the server does
     assert first[1] == parse_article(served, f"{site.origin}/{ARTICLE}/")
     assert first[2] is None
     assert missing[1] is None

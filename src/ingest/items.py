@@ -97,6 +97,13 @@ class Article:
     description: str | None = None
     language: str | None = None
     sections: tuple[Section, ...] = ()
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    """When the page says it was published, ISO 8601 as written there."""
+    modified: str | None = None
+    """When the page says it was last changed, ISO 8601 as written there."""
+    canonical_url: str | None = None
+    site_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +245,11 @@ class StoredArticle:
     description: str | None
     language: str | None
     sections: tuple[StoredSection, ...]
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

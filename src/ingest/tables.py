@@ -42,6 +42,16 @@ def article_table(stored: StoredArticle) -> None:
     console.print(stored.url)
     if stored.description:
         console.print(f"[italic]{stored.description}[/]")
+    facts = [
+        ("by", ", ".join(stored.authors)),
+        ("published", stored.published or ""),
+        ("modified", stored.modified or ""),
+        ("site name", stored.site_name or ""),
+        ("canonical", stored.canonical_url or ""),
+    ]
+    for label, value in facts:
+        if value:
+            console.print(f"{label}: {value}", markup=False, highlight=False)
     table = Table("#", "level", "heading", "paragraphs", "list items", "canonical", "rule")
     for position, s in enumerate(stored.sections):
         items = sum(len(block.items) for block in s.section.lists)

@@ -1,4 +1,4 @@
-"""What a run keeps for the next: robots.txt (24 h at most) and Retry-After per origin; charsets."""
+"""What a run keeps: robots.txt (24 h at most) and Retry-After per origin; charsets; metadata."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ingest.config import Config, FetchConfig, SiteConfig
 from ingest.fetch.politeness import origin_of
 from ingest.pipeline import run
-from ingest.store import hosts
+from ingest.store import hosts, queries
 from ingest.store.models import PageRow
 
 if TYPE_CHECKING:
@@ -103,3 +103,18 @@ async def test_the_encoding_each_page_was_read_with_is_stored(
         charsets = (await session.execute(select(PageRow.url, PageRow.charset))).all()
     stored = {url.removeprefix(site.origin): charset for url, charset in charsets}
     assert stored[ARTICLE] == "utf-8"
+
+
+async def test_article_metadata_is_stored_and_shown(site: FixtureServer, database: Database):
+    """Authors, dates, canonical URL and site name of the fixture articles reach the database."""
+    await run(_config(site), database=database)
+    async with database.session() as session:
+        stored = await queries.get_article(session, site.origin + ARTICLE)
+    assert stored is not None
+    assert stored.authors == ("Chloe Bennett",)
+    assert (stored.published, stored.modified) == (
+        "2024-02-12T09:14:03+00:00",
+        "2024-02-19T16:40:22+00:00",
+    )
+    assert stored.canonical_url == site.origin + ARTICLE
+    assert stored.site_name == "Glow Theory"

@@ -318,3 +318,60 @@ def test_deep_random_nesting_never_raises(tags: list[str], depth: int) -> None:
     html += "".join(f"</{t}>" for t in reversed(opened))
     article = parse_article(html, URL)
     assert FILLER.strip() in _all_text(article)
+
+
+def _head(head: str) -> str:
+    body = "<article><h1>Title</h1>" + "<p>Some words of body text here.</p>" * 20 + "</article>"
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_metadata_from_json_ld_wins_over_meta_tags():
+    """Authors, dates and publisher come from the JSON-LD article object first."""
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "ignored"},
+            {
+                "@type": "NewsArticle",
+                "headline": "Title",
+                "author": [{"@type": "Person", "name": "Ada  Lovelace"}, "Charles Babbage"],
+                "datePublished": "2024-03-01T08:00:00Z",
+                "dateModified": "2024-03-02",
+                "publisher": {"@type": "Organization", "name": "The Engine"},
+            },
+        ],
+    }
+    head = (
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+        '<meta name="author" content="Someone Else">'
+        '<meta property="article:published_time" content="2020-01-01">'
+        '<link rel="canonical" href="/posts/title">'
+    )
+    article = parse_article(_head(head), "https://engine.example/posts/title?utm=x")
+    assert article.authors == ("Ada Lovelace", "Charles Babbage")
+    assert (article.published, article.modified) == ("2024-03-01T08:00:00Z", "2024-03-02")
+    assert article.canonical_url == "https://engine.example/posts/title"
+    assert article.site_name == "The Engine"
+
+
+def test_metadata_falls_back_to_meta_tags_and_time():
+    """Without JSON-LD: <meta> author and site name, og:url, the first <time datetime>."""
+    head = (
+        '<meta name="author" content="Grace Hopper">'
+        '<meta property="og:site_name" content="Compilers Weekly">'
+        '<meta property="og:url" content="https://cw.example/a">'
+        '<meta property="article:modified_time" content="not a date">'
+    )
+    page = _head(head).replace("<h1>", '<time datetime="2023-12-24">Dec 24</time><h1>')
+    article = parse_article(page, "https://cw.example/a?ref=feed")
+    assert article.authors == ("Grace Hopper",)
+    assert (article.published, article.modified) == ("2023-12-24", None)
+    assert article.canonical_url == "https://cw.example/a"
+    assert article.site_name == "Compilers Weekly"
+
+
+def test_metadata_absent_is_empty_not_invented():
+    """A page saying nothing about itself gets no authors, dates, canonical or site name."""
+    article = parse_article(_head(""), "https://plain.example/")
+    assert (article.authors, article.published, article.modified) == ((), None, None)
+    assert (article.canonical_url, article.site_name) == (None, None)

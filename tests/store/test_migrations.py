@@ -5,8 +5,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, func, select, text
 
-from ingest.items import AdsTxt, AdsTxtRecord, Article, Section, SectionMatch
-from ingest.store import queries, repository
+from ingest.items import AdsTxt, AdsTxtRecord, Article, Section
+from ingest.store import queries
 from ingest.store.adstxt import store_adstxt_snapshot
 from ingest.store.db import MIGRATIONS_DIR, Database
 from ingest.store.models import Base, PageRow
@@ -24,16 +24,68 @@ TABLES_AT_0002 = sorted(t for t in Base.metadata.tables if t not in {"article_ve
 
 
 async def _store_at_0002(session) -> int:
-    """Store ARTICLE with the page columns revision 0002 has (no ``charset``); the site id."""
-    site_id = await repository.upsert_site(session, "skincare", "https://skincare.example/")
-    page = text(
+    """Store ARTICLE with the columns revision 0002 has, in plain SQL; the site id.
+
+    The repository writes the newest schema's columns, so it cannot fill an old database.
+    """
+    at = bindparam("at", type_=PageRow.__table__.c.fetched_at.type)
+
+    async def insert(sql: str, **values: object) -> int:
+        statement = (
+            text(f"{sql} RETURNING id").bindparams(at)
+            if ":at" in sql
+            else text(f"{sql} RETURNING id")
+        )
+        return int((await session.execute(statement, {**values, "at": T0})).scalar_one())
+
+    site_id = await insert(
+        "INSERT INTO sites (name, url, created_at) VALUES ('skincare', :url, :at)",
+        url="https://skincare.example/",
+    )
+    page_id = await insert(
         "INSERT INTO pages (site_id, url, status_code, outcome, content_hash, fetched_at) "
-        "VALUES (:site_id, :url, 200, 'stored', 'h', :fetched_at) RETURNING id"
-    ).bindparams(bindparam("fetched_at", type_=PageRow.__table__.c.fetched_at.type))
-    values = {"site_id": site_id, "url": ARTICLE.url, "fetched_at": T0}
-    page_id = (await session.execute(page, values)).scalar_one()
-    matches = [SectionMatch(canonical(s), 1.0, "new") for s in ARTICLE.sections]
-    await repository.replace_article(session, site_id, page_id, ARTICLE, matches)
+        "VALUES (:site_id, :url, 200, 'stored', 'h', :at)",
+        site_id=site_id,
+        url=ARTICLE.url,
+    )
+    article_id = await insert(
+        "INSERT INTO articles (page_id, site_id, url, title, description, language, updated_at) "
+        "VALUES (:page_id, :site_id, :url, :title, :description, :language, :at)",
+        page_id=page_id,
+        site_id=site_id,
+        url=ARTICLE.url,
+        title=ARTICLE.title,
+        description=ARTICLE.description,
+        language=ARTICLE.language,
+    )
+    for position, section in enumerate(ARTICLE.sections):
+        found = canonical(section)
+        canonical_id = await insert(
+            "INSERT INTO canonical_sections (site_id, fingerprint, heading, text) "
+            "VALUES (:site_id, :fingerprint, :heading, :text)",
+            site_id=site_id,
+            fingerprint=found.fingerprint,
+            heading=found.heading,
+            text=found.text,
+        )
+        occurrence_id = await insert(
+            "INSERT INTO section_occurrences "
+            "(article_id, position, heading, level, canonical_id, similarity, rule) "
+            "VALUES (:article_id, :position, :heading, :level, :canonical_id, 1.0, 'new')",
+            article_id=article_id,
+            position=position,
+            heading=section.heading,
+            level=section.level,
+            canonical_id=canonical_id,
+        )
+        for offset, paragraph in enumerate(section.paragraphs):
+            await insert(
+                "INSERT INTO paragraphs (occurrence_id, position, text) "
+                "VALUES (:occurrence_id, :position, :text)",
+                occurrence_id=occurrence_id,
+                position=offset,
+                text=paragraph,
+            )
     return site_id
 
 
@@ -77,8 +129,6 @@ async def test_upgrading_an_old_database_with_data_loses_nothing_and_indexes_it(
                 etag=None, last_modified=None, content_hash="a", fetched_at=T0,
             )  # fmt: skip
         before = await _counts(database)
-        async with database.session() as session:
-            article_before = await queries.get_article(session, ARTICLE.url)
 
         await database.upgrade()
 
@@ -89,7 +139,15 @@ async def test_upgrading_an_old_database_with_data_loses_nothing_and_indexes_it(
         assert await _counts(database) == before
         assert all(before[t] > 0 for t in ("articles", "section_occurrences", "adstxt_records"))
         async with database.session() as session:
-            assert await queries.get_article(session, ARTICLE.url) == article_before
+            stored = await queries.get_article(session, ARTICLE.url)
+            assert stored is not None
+            assert (stored.title, stored.description, stored.language) == (
+                ARTICLE.title,
+                ARTICLE.description,
+                ARTICLE.language,
+            )
+            assert tuple(s.section for s in stored.sections) == ARTICLE.sections
+            assert (stored.authors, stored.published) == ((), None)  # columns added empty
             hits = await search(session, "hyaluronic")
             sellers = (await session.execute(text("SELECT domain FROM current_sellers_v"))).all()
         assert [(h.url, h.position, h.title) for h in hits] == [

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ingest.items import Article, NotAnArticle
+from ingest.items import Article, NotAnArticle, Section
 from ingest.parse.boilerplate import listing_reason, remove_chrome, remove_non_content
 from ingest.parse.content import find_content, remove_page_chrome
-from ingest.parse.metadata import pick_title, read_metadata
+from ingest.parse.metadata import PageMetadata, pick_title, read_metadata
 from ingest.parse.pagekind import notice_reason
 from ingest.parse.structure import build_sections
 from ingest.parse.text import clean_title, decode_document
@@ -39,11 +39,11 @@ class _Extraction:
 
 def _extract(content: bytes | str, url: str, charset: str | None) -> _Extraction:
     tree = LexborHTMLParser(decode_document(content, charset))
-    meta = read_metadata(tree)
+    meta = read_metadata(tree, url)
     root, body = tree.root, tree.body
     if root is None or body is None:
         title = clean_title(meta.og_title or meta.headline or meta.title, meta.site_names)
-        return _Extraction(Article(url, title, meta.description, meta.language), None)
+        return _Extraction(_article(url, title, meta, ()), None)
     has_password = tree.css_first('input[type="password" i]') is not None
     first = tree.css_first("h1, h2")
     first_heading = first.text(deep=True) if first is not None else ""
@@ -54,8 +54,23 @@ def _extract(content: bytes | str, url: str, charset: str | None) -> _Extraction
     remove_chrome(content_root)
     title, title_h1 = pick_title(meta, body, content_root)
     sections = build_sections(content_root, title_h1)
-    article = Article(url, title, meta.description, meta.language, sections)
+    article = _article(url, title, meta, sections)
     return _Extraction(article, listing, has_password, first_heading)
+
+
+def _article(url: str, title: str, meta: PageMetadata, sections: tuple[Section, ...]) -> Article:
+    return Article(
+        url,
+        title,
+        meta.description,
+        meta.language,
+        sections,
+        authors=meta.authors,
+        published=meta.published,
+        modified=meta.modified,
+        canonical_url=meta.canonical_url,
+        site_name=meta.site_names[0] if meta.site_names else None,
+    )
 
 
 def parse_article(content: bytes | str, url: str, *, charset: str | None = None) -> Article:

@@ -1,4 +1,11 @@
-"""Page metadata: title, description, language, read before anything is removed.
+"""Page metadata: title, description, language, authors, dates, canonical URL, site name.
+
+Read before anything is removed. Authors, dates and the site name come from JSON-LD first (the
+``Article``-like object's ``author``, ``datePublished``, ``dateModified``, ``publisher``), then
+``<meta>`` (``author``, ``article:published_time``, ``article:modified_time``,
+``og:updated_time``, ``og:site_name``), then the first ``<time datetime>`` for the published
+date; dates are ISO 8601 as the page states them (kept only when they parse as such). The
+canonical URL is ``<link rel=canonical>`` (else ``og:url``), resolved against the page URL.
 
 The title is reconciled from the content's ``<h1>``, ``og:title``, JSON-LD ``headline`` and
 ``<title>``: an h1 inside the content wins; else an h1 anywhere that agrees with a metadata
@@ -11,7 +18,9 @@ __all__ = ["PageMetadata", "pick_title", "read_metadata"]
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from ingest.parse.structure import node_text
 from ingest.parse.text import (
@@ -22,6 +31,8 @@ from ingest.parse.text import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 
@@ -35,6 +46,10 @@ class PageMetadata:
     site_names: tuple[str, ...]
     description: str | None
     language: str | None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    canonical_url: str | None = None
 
 
 def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
@@ -49,8 +64,8 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
     return values
 
 
-def _json_ld_headline(tree: LexborHTMLParser) -> str:
-    """The first ``headline`` in the page's JSON-LD blocks, or ``""``."""
+def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the page's JSON-LD blocks, outermost first, in document order."""
     for script in tree.css('script[type="application/ld+json"]'):
         try:
             data = json.loads(script.text(deep=True))
@@ -60,30 +75,113 @@ def _json_ld_headline(tree: LexborHTMLParser) -> str:
         while stack:
             item = stack.pop(0)
             if isinstance(item, dict):
-                headline = item.get("headline")
-                if isinstance(headline, str) and headline.strip():
-                    return headline
+                yield item
                 stack.extend(item.values())
             elif isinstance(item, list):
                 stack.extend(item)
+
+
+def _json_ld_headline(objects: list[dict[str, Any]]) -> str:
+    """The first ``headline`` in the page's JSON-LD, or ``""``."""
+    for item in objects:
+        headline = item.get("headline")
+        if isinstance(headline, str) and headline.strip():
+            return headline
     return ""
 
 
-def read_metadata(tree: LexborHTMLParser) -> PageMetadata:
-    """Read the metadata of a parsed page (nothing removed yet)."""
+def _names(value: object) -> list[str]:
+    """Person or organisation names in a JSON-LD ``author``/``publisher`` value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    return []
+
+
+def _iso_date(value: object) -> str | None:
+    """``value`` when it is an ISO 8601 date or date-time, trimmed; else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
+def _authors(objects: list[dict[str, Any]], meta: dict[str, str]) -> tuple[str, ...]:
+    found = [name for item in objects if "datePublished" in item or "headline" in item
+             for name in _names(item.get("author"))]  # fmt: skip
+    if not found and meta.get("author"):
+        found = [meta["author"]]
+    if not found and meta.get("article:author", "").strip():
+        found = [meta["article:author"]]
+    cleaned = (normalize_whitespace(name) for name in found)
+    return tuple(dict.fromkeys(n for n in cleaned if n and not n.startswith(("http:", "https:"))))
+
+
+def _first_date(objects: list[dict[str, Any]], key: str, meta_keys: tuple[str, ...],
+                meta: dict[str, str]) -> str | None:  # fmt: skip
+    for item in objects:
+        date = _iso_date(item.get(key))
+        if date:
+            return date
+    for meta_key in meta_keys:
+        date = _iso_date(meta.get(meta_key))
+        if date:
+            return date
+    return None
+
+
+def _canonical_url(tree: LexborHTMLParser, meta: dict[str, str], url: str) -> str | None:
+    for link in tree.css("link[rel][href]"):
+        if "canonical" in (link.attributes.get("rel") or "").lower().split():
+            href = (link.attributes.get("href") or "").strip()
+            if href:
+                return _absolute(url, href)
+    return _absolute(url, meta["og:url"]) if meta.get("og:url") else None
+
+
+def _absolute(base: str, href: str) -> str | None:
+    absolute = urljoin(base, href.strip())
+    return absolute if urlsplit(absolute).scheme in {"http", "https"} else None
+
+
+def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
+    """Read the metadata of a parsed page (nothing removed yet); ``url`` resolves the canonical."""
     meta = _meta_values(tree)
+    objects = list(_json_ld_objects(tree))
     title_node = tree.css_first("title")
     root = tree.root
     lang = root.attributes.get("lang") if root is not None else None
+    publishers = [n for item in objects for n in _names(item.get("publisher"))]
+    site_names = [meta[key] for key in ("og:site_name", "application-name") if key in meta]
+    published = _first_date(
+        objects, "datePublished", ("article:published_time", "date", "dc.date"), meta
+    )
+    if published is None:
+        time = tree.css_first("time[datetime]")
+        published = _iso_date(time.attributes.get("datetime")) if time is not None else None
     return PageMetadata(
         title=title_node.text(deep=True) if title_node is not None else "",
         og_title=meta.get("og:title") or meta.get("twitter:title") or "",
-        headline=_json_ld_headline(tree),
-        site_names=tuple(meta[key] for key in ("og:site_name", "application-name") if key in meta),
+        headline=_json_ld_headline(objects),
+        site_names=tuple(dict.fromkeys([*site_names, *publishers])),
         description=meta.get("description") or meta.get("og:description") or None,
         language=normalize_language(lang)
         or normalize_language(meta.get("og:locale"))
         or normalize_language(meta.get("content-language")),
+        authors=_authors(objects, meta),
+        published=published,
+        modified=_first_date(
+            objects, "dateModified", ("article:modified_time", "og:updated_time"), meta
+        ),
+        canonical_url=_canonical_url(tree, meta, url) if url else None,
     )
 
 

@@ -160,7 +160,7 @@ async def _parse_fetched(
         log.debug("parse.not_article site=%s url=%s reason=%s", site.name, result.url, page.reason)
         return None
     # the article is filed under the URL we asked for, the page's natural key
-    article = Article(result.url, page.title, page.description, page.language, page.sections)
+    article = replace(page, url=result.url)
     return _Parsed(record, article, is_new=state is None or state.content_hash is None)
 
 

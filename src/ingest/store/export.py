@@ -44,6 +44,11 @@ async def stream_articles(
                 ArticleRow.title,
                 ArticleRow.description,
                 ArticleRow.language,
+                ArticleRow.authors,
+                ArticleRow.published,
+                ArticleRow.modified,
+                ArticleRow.canonical_url,
+                ArticleRow.site_name,
             )
             .join(SiteRow, SiteRow.id == ArticleRow.site_id)
             .where(ArticleRow.id > after)
@@ -63,6 +68,11 @@ async def stream_articles(
                 row.description,
                 row.language,
                 tuple(sections.get(row.id, ())),
+                authors=tuple(row.authors or ()),
+                published=row.published,
+                modified=row.modified,
+                canonical_url=row.canonical_url,
+                site_name=row.site_name,
             )
         if len(rows) < batch:
             return

@@ -197,6 +197,12 @@ class ArticleRow(Base):
     title: Mapped[str]
     description: Mapped[str | None]
     language: Mapped[str | None]
+    authors: Mapped[list[str] | None] = mapped_column(JSON())
+    published: Mapped[str | None] = mapped_column(Text())
+    """When the page says it was published (ISO 8601 as written there)."""
+    modified: Mapped[str | None] = mapped_column(Text())
+    canonical_url: Mapped[str | None] = mapped_column(Text())
+    site_name: Mapped[str | None] = mapped_column(Text())
     updated_at: Mapped[datetime]
 
 

@@ -58,7 +58,13 @@ if TYPE_CHECKING:
 async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
     """The stored article of ``url`` (article or page URL), sections and blocks in order."""
     base = select(ArticleRow.id, SiteRow.name, ArticleRow.url, ArticleRow.title).add_columns(
-        ArticleRow.description, ArticleRow.language
+        ArticleRow.description,
+        ArticleRow.language,
+        ArticleRow.authors,
+        ArticleRow.published,
+        ArticleRow.modified,
+        ArticleRow.canonical_url,
+        ArticleRow.site_name,
     )
     base = base.join(SiteRow, SiteRow.id == ArticleRow.site_id)
     newest = (ArticleRow.updated_at.desc(), ArticleRow.id.desc())
@@ -71,9 +77,22 @@ async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
             row = (await session.execute(by_page)).one_or_none()
         if row is None:
             return None
-        article_id, site, article_url, title, description, language = row
+        article_id, site, article_url, title, description, language = row[:6]
+        authors, published, modified, canonical_url, site_name = row[6:]
         sections = tuple((await load_sections(session, [article_id])).get(article_id, ()))
-    return StoredArticle(site, article_url, title, description, language, sections)
+    return StoredArticle(
+        site,
+        article_url,
+        title,
+        description,
+        language,
+        sections,
+        authors=tuple(authors or ()),
+        published=published,
+        modified=modified,
+        canonical_url=canonical_url,
+        site_name=site_name,
+    )
 
 
 async def load_sections(

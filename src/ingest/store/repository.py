@@ -102,7 +102,19 @@ _PAGE_ALWAYS = (
 )
 """Page columns every fetch overwrites (the validators are kept when the new value is NULL)."""
 
-_ARTICLE_UPDATE = ("site_id", "url", "title", "description", "language", "updated_at")
+_ARTICLE_UPDATE = (
+    "site_id",
+    "url",
+    "title",
+    "description",
+    "language",
+    "authors",
+    "published",
+    "modified",
+    "canonical_url",
+    "site_name",
+    "updated_at",
+)
 """Article columns a new version overwrites (all but the key, ``page_id``)."""
 
 
@@ -302,6 +314,11 @@ async def replace_article(
         "title": article.title,
         "description": article.description,
         "language": article.language,
+        "authors": list(article.authors) or None,
+        "published": article.published,
+        "modified": article.modified,
+        "canonical_url": article.canonical_url,
+        "site_name": article.site_name,
         "updated_at": datetime.now(UTC),
     }
     upsert = _upsert(session, ArticleRow, keys=["page_id"], update=_ARTICLE_UPDATE, returning="id")
