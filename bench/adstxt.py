@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingest.parse.adstxt import is_placeholder, parse_adstxt, unique_records
+from ingest.parse.adstxt import is_placeholder, parse_adstxt
 from ingest.store import repository
 from ingest.store.adstxt import store_adstxt_snapshot
 from ingest.store.db import Database
@@ -96,7 +96,7 @@ def corpus_counts() -> None:
         cells = []
         for lenient in (False, True):
             parsed = parse_adstxt(path.read_bytes(), lenient=lenient)
-            _, dups = unique_records(parsed.records)
+            _, dups = parsed.unique_records()
             counts = (len(parsed.records), len(parsed.variables), len(parsed.issues), dups)
             cells.append("/".join(map(str, counts)))
         print(f"{path.name:72} {cells[0]:>18} {cells[1]:>18}")

@@ -138,6 +138,17 @@ class AdsTxtRecord:
     extension: str | None = None
     """Anything after ``;`` on the line, kept verbatim."""
 
+    @property
+    def key(self) -> tuple[str, str, str, str | None, str | None]:
+        """What makes two records the same seller entry: every field but the line number."""
+        return (
+            self.domain,
+            self.account_id,
+            self.relationship,
+            self.certification_id,
+            self.extension,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class AdsTxtVariable:
@@ -164,6 +175,13 @@ class AdsTxt:
     records: tuple[AdsTxtRecord, ...] = ()
     variables: tuple[AdsTxtVariable, ...] = ()
     issues: tuple[AdsTxtIssue, ...] = ()
+
+    def unique_records(self) -> tuple[tuple[AdsTxtRecord, ...], int]:
+        """The records without repeats (first occurrence kept) and how many repeats were dropped."""
+        first: dict[tuple[str, str, str, str | None, str | None], AdsTxtRecord] = {}
+        for record in self.records:
+            first.setdefault(record.key, record)
+        return tuple(first.values()), len(self.records) - len(first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,6 @@ from ingest.parse.adstxt import (
     manager_domains,
     owner_domain,
     parse_adstxt,
-    unique_records,
 )
 
 CORPORA = Path(
@@ -407,7 +406,7 @@ def test_clean_line_shortcut_agrees_with_the_full_rules(line: str, lenient: bool
 def test_unique_records_keep_the_first_and_count_repeats() -> None:
     """Same fields (any case of relationship/domain) count as one record; repeats are counted."""
     parsed = parse_adstxt("a.com, 1, DIRECT\nA.com, 1, direct\nb.com, 1, DIRECT\na.com, 1, DIRECT")
-    records, duplicates = unique_records(parsed.records)
+    records, duplicates = parsed.unique_records()
     assert [(r.line, r.domain) for r in records] == [(1, "a.com"), (3, "b.com")]
     assert duplicates == 2
 

@@ -11,8 +11,9 @@ from ingest.errors import StoreError
 from ingest.items import AdsTxt
 from ingest.store import queries, repository
 from ingest.store.adstxt import store_adstxt_snapshot
+from ingest.store.adstxt_models import AdsTxtRecordRow
 from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url, insert_many
-from ingest.store.models import AdsTxtRecordRow, Base, table_of
+from ingest.store.models import Base, table_of
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -26,7 +26,7 @@ from ingest.config import FetchConfig
 from ingest.fetch.adstxt import fetch_adstxt
 from ingest.fetch.client import build_client
 from ingest.items import AdsTxt
-from ingest.parse.adstxt import parse_adstxt, unique_records
+from ingest.parse.adstxt import parse_adstxt
 from ingest.render import adstxt_check_to_dict, adstxt_files_to_dict
 from ingest.store import adstxt_queries
 from ingest.tables import adstxt_check_table, adstxt_table
@@ -111,7 +111,7 @@ def adstxt_check_command(target: str, lenient: bool, fmt: str) -> None:
         except OSError as exc:
             fail(f"cannot read {target}: {exc.strerror or exc}", ExitCode.USAGE)
     parsed = parse_adstxt(content, lenient=lenient)
-    records, duplicates = unique_records(parsed.records)
+    records, duplicates = parsed.unique_records()
     shown = AdsTxt(records, parsed.variables, parsed.issues)
     if fmt == "json":
         click.echo(

@@ -34,9 +34,9 @@ code                       meaning
 ``lenient=True`` also accepts a U+FEFF before field 1, an empty trailing field after field 4
 and junk after whitespace in field 4, matching the corpus README's lenient column.
 
-What the lines mean (pure helpers over a parsed file): :func:`unique_records` drops repeated
-records (same domain, account id, relationship, certification id and extension) and counts
-them; :func:`is_placeholder` tells the "no seller authorised" file (§3.2.1) from an empty one;
+What the lines mean (pure helpers over a parsed file; ``AdsTxt.unique_records()`` drops
+repeated records, same :attr:`~ingest.items.AdsTxtRecord.key`, and counts them):
+:func:`is_placeholder` tells the "no seller authorised" file (§3.2.1) from an empty one;
 :func:`owner_domain` takes the first ``OWNERDOMAIN``; :func:`manager_domains` splits
 ``MANAGERDOMAIN=domain[, CC]``; :func:`declared_subdomains` lists the ``SUBDOMAIN=`` hosts that
 really are below the file's host, the ones a crawler follows (one level).
@@ -65,17 +65,11 @@ __all__ = [
     "manager_domains",
     "owner_domain",
     "parse_adstxt",
-    "record_key",
-    "unique_records",
 ]
 
 import re
-from typing import TYPE_CHECKING
 
 from ingest.items import AdsTxt, AdsTxtIssue, AdsTxtRecord, AdsTxtVariable
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 STRAY_BOM = "stray_bom"
 BAD_VARIABLE_NAME = "bad_variable_name"
@@ -310,29 +304,6 @@ def _check_domain(domain: str, *, spaced: bool) -> str | None:
 def _has_inner_space(field: str) -> bool:
     """Tell whether a trimmed field contains whitespace (as :meth:`str.isspace` defines it)."""
     return _SPACE.search(field) is not None
-
-
-def record_key(record: AdsTxtRecord) -> tuple[str, str, str, str | None, str | None]:
-    """What makes two records the same seller entry: every field but the line number."""
-    return (
-        record.domain,
-        record.account_id,
-        record.relationship,
-        record.certification_id,
-        record.extension,
-    )
-
-
-def unique_records(records: Sequence[AdsTxtRecord]) -> tuple[tuple[AdsTxtRecord, ...], int]:
-    """The records without repeats (the first occurrence kept) and how many repeats were dropped."""
-    seen: set[tuple[str, str, str, str | None, str | None]] = set()
-    kept: list[AdsTxtRecord] = []
-    for record in records:
-        key = record_key(record)
-        if key not in seen:
-            seen.add(key)
-            kept.append(record)
-    return tuple(kept), len(records) - len(kept)
 
 
 def is_placeholder(adstxt: AdsTxt) -> bool:

@@ -217,12 +217,8 @@ def decode_document(content: bytes | str, charset: str | None = None) -> str:
     if isinstance(content, str):
         return content
     codec = detect_encoding(content, charset)
-    for bom, name in _BOMS:
-        if name == codec and content.startswith(bom):
-            content = content[len(bom) :]
-            break
     try:
         text = content.decode(codec, errors="replace")
     except (LookupError, ValueError):
         text = content.decode("utf-8", errors="replace")
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff")  # a BOM decodes to U+FEFF in the codec it names

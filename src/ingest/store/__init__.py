@@ -9,5 +9,6 @@ from __future__ import annotations
 
 __all__ = ["Database", "PageRecord", "PageState"]
 
+import ingest.store.adstxt_models  # noqa: F401  (registers the ads.txt tables on Base.metadata)
 from ingest.store.db import Database
 from ingest.store.repository import PageRecord, PageState

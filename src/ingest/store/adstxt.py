@@ -4,7 +4,7 @@ A file (``adstxt_files``, natural key ``(site_id, url)``) is written only throug
 functions, each taking the caller's session (the pipeline owns the one transaction):
 
 * :func:`store_adstxt_snapshot`: a complete, valid fetch with new content. Records are diffed
-  against the current ones by :func:`~ingest.parse.adstxt.record_key`: new sellers are inserted
+  against the current ones by :attr:`~ingest.items.AdsTxtRecord.key`: new sellers are inserted
   with ``added_at``, vanished ones get ``removed_at``, kept ones keep their row (their ``line`` is
   updated when it moved). Variables and issues are replaced whole. Duplicates are stored once.
 * :func:`store_adstxt_absent`: a 404/410, "no ads.txt": a snapshot with status ``absent`` that
@@ -40,15 +40,15 @@ from ingest.items import (
     AdsTxtRecord,
     AdsTxtVariable,
 )
-from ingest.store.db import insert_many, translate_errors
-from ingest.store.models import (
+from ingest.store.adstxt_models import (
     AdsTxtFileRow,
     AdsTxtIssueRow,
     AdsTxtRecordRow,
     AdsTxtSnapshotRow,
     AdsTxtVariableRow,
-    table_of,
 )
+from ingest.store.db import insert_many, translate_errors
+from ingest.store.models import table_of
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -133,8 +133,7 @@ async def store_adstxt_snapshot(
     Repeated records are stored once (the first line); ``duplicate_count`` says how many were
     dropped. ``is_placeholder`` is the parser's verdict on the file (no seller authorised).
     """
-    records = _unique(adstxt.records)
-    duplicates = len(adstxt.records) - len(records)
+    records, duplicates = adstxt.unique_records()
     placeholder = is_placeholder
     counts = {
         "record_count": len(records),
@@ -190,7 +189,7 @@ async def _diff_records(
     added: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
     for record in records:
-        found = known.pop(_key(record), None)
+        found = known.pop(record.key, None)
         if found is None:
             added.append(_row(file_id, record))
         elif found[1] != record.line:
@@ -297,28 +296,6 @@ async def touch_adstxt(
     }
     with translate_errors("adstxt_files", url):
         await _save_file(session, site_id, url, values)
-
-
-_Key = tuple[str, str, str, str | None, str | None]
-
-
-def _key(record: AdsTxtRecord) -> _Key:
-    """A seller entry's identity: every field but the line (as ``parse.adstxt.record_key``)."""
-    return (
-        record.domain,
-        record.account_id,
-        record.relationship,
-        record.certification_id,
-        record.extension,
-    )
-
-
-def _unique(records: tuple[AdsTxtRecord, ...]) -> tuple[AdsTxtRecord, ...]:
-    """The records without repeats, each at its first line."""
-    first: dict[_Key, AdsTxtRecord] = {}
-    for record in records:
-        first.setdefault(_key(record), record)
-    return tuple(first.values())
 
 
 def _row(file_id: int, line: AdsTxtRecord | AdsTxtVariable | AdsTxtIssue) -> dict[str, Any]:

@@ -20,14 +20,14 @@ from ingest.items import (
     AdsTxtVariable,
     StoredAdsTxt,
 )
-from ingest.store.db import translate_errors
-from ingest.store.models import (
+from ingest.store.adstxt_models import (
     AdsTxtFileRow,
     AdsTxtIssueRow,
     AdsTxtRecordRow,
     AdsTxtVariableRow,
-    SiteRow,
 )
+from ingest.store.db import translate_errors
+from ingest.store.models import SiteRow
 
 if TYPE_CHECKING:
     from datetime import datetime

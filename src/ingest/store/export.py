@@ -11,20 +11,16 @@ __all__ = ["EXPORT_BATCH", "stream_articles"]
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from ingest.items import StoredArticle
 from ingest.store.db import translate_errors
-from ingest.store.models import (
-    ArticleRow,
-    SiteRow,
-)
-from ingest.store.queries import load_sections
+from ingest.store.models import ArticleRow, SiteRow
+from ingest.store.queries import load_sections, select_articles, stored_article
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from ingest.items import StoredArticle
 
 EXPORT_BATCH = 200
 """Articles read per round trip."""
@@ -37,23 +33,7 @@ async def stream_articles(
     after = 0
     while True:
         statement = (
-            select(
-                ArticleRow.id,
-                SiteRow.name,
-                ArticleRow.url,
-                ArticleRow.title,
-                ArticleRow.description,
-                ArticleRow.language,
-                ArticleRow.authors,
-                ArticleRow.published,
-                ArticleRow.modified,
-                ArticleRow.canonical_url,
-                ArticleRow.site_name,
-            )
-            .join(SiteRow, SiteRow.id == ArticleRow.site_id)
-            .where(ArticleRow.id > after)
-            .order_by(ArticleRow.id)
-            .limit(batch)
+            select_articles().where(ArticleRow.id > after).order_by(ArticleRow.id).limit(batch)
         )
         if site is not None:
             statement = statement.where(SiteRow.name == site)
@@ -61,19 +41,7 @@ async def stream_articles(
             rows = (await session.execute(statement)).all()
             sections = await load_sections(session, [row.id for row in rows])
         for row in rows:
-            yield StoredArticle(
-                row.name,
-                row.url,
-                row.title,
-                row.description,
-                row.language,
-                tuple(sections.get(row.id, ())),
-                authors=tuple(row.authors or ()),
-                published=row.published,
-                modified=row.modified,
-                canonical_url=row.canonical_url,
-                site_name=row.site_name,
-            )
+            yield stored_article(row, sections.get(row.id, ()))
         if len(rows) < batch:
             return
         after = rows[-1].id

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ingest.items import RobotsAnswer
 from ingest.store.db import translate_errors
 from ingest.store.models import HostRow
-from ingest.store.repository import upsert_by
+from ingest.store.upsert import upsert_by
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -11,10 +11,13 @@ __all__ = [
     "get_adstxt",
     "get_article",
     "list_duplicate_groups",
+    "load_sections",
+    "select_articles",
+    "stored_article",
     "table_counts",
 ]
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -30,12 +33,14 @@ from ingest.items import (
     StoredArticle,
     StoredSection,
 )
-from ingest.store.db import translate_errors
-from ingest.store.models import (
+from ingest.store.adstxt_models import (
     AdsTxtFileRow,
     AdsTxtIssueRow,
     AdsTxtRecordRow,
     AdsTxtVariableRow,
+)
+from ingest.store.db import translate_errors
+from ingest.store.models import (
     ArticleRow,
     Base,
     CanonicalSectionRow,
@@ -51,13 +56,17 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from sqlalchemy import ColumnElement
+    from sqlalchemy import ColumnElement, Row, Select
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
-    """The stored article of ``url`` (article or page URL), sections and blocks in order."""
-    base = select(ArticleRow.id, SiteRow.name, ArticleRow.url, ArticleRow.title).add_columns(
+def select_articles() -> Select[*tuple[Any, ...]]:
+    """The article columns :func:`stored_article` reads, joined to the site's name."""
+    return select(
+        ArticleRow.id,
+        SiteRow.name,
+        ArticleRow.url,
+        ArticleRow.title,
         ArticleRow.description,
         ArticleRow.language,
         ArticleRow.authors,
@@ -65,8 +74,30 @@ async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
         ArticleRow.modified,
         ArticleRow.canonical_url,
         ArticleRow.site_name,
+    ).join(SiteRow, SiteRow.id == ArticleRow.site_id)
+
+
+def stored_article(row: Row[*tuple[Any, ...]], sections: Sequence[StoredSection]) -> StoredArticle:
+    """A row of :func:`select_articles` and its sections as a :class:`StoredArticle`."""
+    _, site, url, title, description, language, authors, published, modified, canonical, name = row
+    return StoredArticle(
+        site,
+        url,
+        title,
+        description,
+        language,
+        tuple(sections),
+        authors=tuple(authors or ()),
+        published=published,
+        modified=modified,
+        canonical_url=canonical,
+        site_name=name,
     )
-    base = base.join(SiteRow, SiteRow.id == ArticleRow.site_id)
+
+
+async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
+    """The stored article of ``url`` (article or page URL), sections and blocks in order."""
+    base = select_articles()
     newest = (ArticleRow.updated_at.desc(), ArticleRow.id.desc())
     with translate_errors("articles", url):
         row = (
@@ -77,22 +108,8 @@ async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
             row = (await session.execute(by_page)).one_or_none()
         if row is None:
             return None
-        article_id, site, article_url, title, description, language = row[:6]
-        authors, published, modified, canonical_url, site_name = row[6:]
-        sections = tuple((await load_sections(session, [article_id])).get(article_id, ()))
-    return StoredArticle(
-        site,
-        article_url,
-        title,
-        description,
-        language,
-        sections,
-        authors=tuple(authors or ()),
-        published=published,
-        modified=modified,
-        canonical_url=canonical_url,
-        site_name=site_name,
-    )
+        sections = (await load_sections(session, [row.id])).get(row.id, [])
+    return stored_article(row, sections)
 
 
 async def load_sections(

@@ -2,7 +2,7 @@
 
 No function here opens, commits or rolls back a session: the pipeline owns one short
 transaction per article (ads.txt snapshots live in :mod:`ingest.store.adstxt`). Writes are
-dialect upserts on each table's natural key, all built by :func:`_upsert`, so re-runs and
+dialect upserts on each table's natural key (:mod:`ingest.store.upsert`), so re-runs and
 overlapping runs converge. Child rows (an article's sections) are replaced whole with bulk
 inserts. Reads return ``ingest.items`` values, never ORM objects. SQLAlchemy errors leave as
 :class:`ingest.errors.StoreError` naming the table and natural key.
@@ -21,18 +21,15 @@ __all__ = [
     "load_page_states",
     "replace_article",
     "start_run",
-    "upsert_by",
     "upsert_page",
     "upsert_site",
 ]
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, exists, insert, select, update
 
 from ingest.errors import StoreError
 from ingest.items import CanonicalSection, Section
@@ -40,7 +37,6 @@ from ingest.store.db import translate_errors
 from ingest.store.history import keep_previous_version
 from ingest.store.models import (
     ArticleRow,
-    Base,
     CanonicalSectionRow,
     ListItemRow,
     ListRow,
@@ -51,6 +47,7 @@ from ingest.store.models import (
     SiteRow,
     table_of,
 )
+from ingest.store.upsert import upsert
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -118,76 +115,10 @@ _ARTICLE_UPDATE = (
 """Article columns a new version overwrites (all but the key, ``page_id``)."""
 
 
-def _upsert(
-    session: AsyncSession,
-    model: type[Base],
-    *,
-    keys: Sequence[str],
-    update: Sequence[str] = (),
-    keep_when_null: Sequence[str] = (),
-    returning: str | None = None,
-) -> Any:  # noqa: ANN401  (an Insert of either dialect; both have the same upsert API)
-    """An INSERT … ON CONFLICT (keys) for the session's dialect; the rows go to ``execute``.
-
-    Columns in ``update`` take the new value; columns in ``keep_when_null`` take it only when it
-    is not NULL. With neither, a conflict does nothing (the first row wins). ``returning`` names
-    a column to return. Built once per shape and dialect: SQLAlchemy rebuilds the ``excluded``
-    alias of every column each time a statement is constructed.
-    """
-    name = session.get_bind().dialect.name
-    return _upsert_statement(
-        name,
-        model,
-        keys=tuple(keys),
-        update=tuple(update),
-        keep_when_null=tuple(keep_when_null),
-        returning=returning,
-    )
-
-
-@functools.cache
-def _upsert_statement(
-    name: str,
-    model: type[Base],
-    *,
-    keys: tuple[str, ...],
-    update: tuple[str, ...],
-    keep_when_null: tuple[str, ...],
-    returning: str | None,
-) -> Any:  # noqa: ANN401  (see _upsert)
-    table = table_of(model)
-    statement: postgresql.Insert | sqlite.Insert
-    if name == "postgresql":
-        statement = postgresql.insert(table)
-    elif name == "sqlite":
-        statement = sqlite.insert(table)
-    else:
-        raise StoreError(model.__tablename__, ",".join(keys), f"unsupported dialect {name}")
-    if not update and not keep_when_null:
-        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    else:
-        changes: dict[str, Any] = {column: statement.excluded[column] for column in update}
-        for column in keep_when_null:
-            changes[column] = func.coalesce(statement.excluded[column], table.c[column])
-        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
-    return statement if returning is None else statement.returning(table.c[returning])
-
-
-async def upsert_by(
-    session: AsyncSession, model: type[Base], values: Mapping[str, Any], *, keys: Sequence[str]
-) -> None:
-    """Insert ``values`` as a row of ``model``, or update the row with the same ``keys``.
-
-    On update only the columns in ``values`` change (to the new values); the others keep theirs.
-    """
-    statement = _upsert(session, model, keys=keys, update=[k for k in values if k not in keys])
-    await session.execute(statement, dict(values))
-
-
 async def upsert_site(session: AsyncSession, name: str, url: str) -> int:
     """Insert or update the site named ``name``; return its id."""
     values = {"name": name, "url": url, "created_at": datetime.now(UTC)}
-    statement = _upsert(session, SiteRow, keys=["name"], update=["url"], returning="id")
+    statement = upsert(session, SiteRow, keys=["name"], update=["url"], returning="id")
     with translate_errors("sites", name):
         return int((await session.execute(statement, values)).scalar_one())
 
@@ -276,7 +207,7 @@ async def upsert_page(
         "error_kind": page.error_kind,
         "error_message": page.error_message,
     }
-    statement = _upsert(
+    statement = upsert(
         session,
         PageRow,
         keys=["url"],
@@ -321,9 +252,11 @@ async def replace_article(
         "site_name": article.site_name,
         "updated_at": datetime.now(UTC),
     }
-    upsert = _upsert(session, ArticleRow, keys=["page_id"], update=_ARTICLE_UPDATE, returning="id")
+    statement = upsert(
+        session, ArticleRow, keys=["page_id"], update=_ARTICLE_UPDATE, returning="id"
+    )
     with translate_errors("articles", article.url):
-        article_id = int((await session.execute(upsert, values)).scalar_one())
+        article_id = int((await session.execute(statement, values)).scalar_one())
         removed = delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
         previous = await session.scalars(removed.returning(SectionOccurrenceRow.canonical_id))
         left = set(previous)
@@ -364,7 +297,7 @@ async def _upsert_canonicals(
         {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
         for c in first.values()
     ]
-    statement = _upsert(session, CanonicalSectionRow, keys=["site_id", "fingerprint"])
+    statement = upsert(session, CanonicalSectionRow, keys=["site_id", "fingerprint"])
     lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
         CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
     )

@@ -27,7 +27,7 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ingest.store.db import async_url
-from ingest.store.models import Base
+from ingest.store.models import Base  # importing ingest.store registers every table
 
 if TYPE_CHECKING:
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
