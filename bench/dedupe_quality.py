@@ -1,8 +1,9 @@
 """Quality of section dedupe on the labelled pairs: precision, recall, the misjudged pairs.
 
 Runs the shipped rule (``ingest.dedupe.Deduper``, default ``DedupeConfig``) on every pair of
-``tests/dedupe_pairs.json``: a fresh deduper per pair, section *a* then section *b*; the pair is
-merged when *b* lands on *a*'s canonical section. Prints precision, recall and F1 overall and per
+``tests/dedupe_pairs.json`` as the pipeline does: *a* is stored, and *b* is compared with it only
+when the index keys (exact, LSH bands, heading) find it; the pair is merged when *b* lands on
+*a*'s canonical section. Prints precision, recall and F1 overall and per
 category, lists every pair the rule gets wrong with its similarity scores, sweeps the two
 thresholds (``near_threshold`` 0.5-0.9, ``heading_threshold`` 0.15-0.5) with the real deduper, and
 finally measures a few *what-if* rule variants, computed pairwise from the same scores, so the
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.config import DedupeConfig
 from ingest.dedupe import (
     Deduper,
+    Sketcher,
     containment,
     content_words,
     facts,
@@ -69,10 +71,18 @@ def section(side: dict[str, str]) -> Section:
 
 
 def decide(pair: dict[str, Any], config: DedupeConfig) -> tuple[bool, str]:
-    """Run a fresh deduper on a then b: merged, and the rule that placed b."""
-    deduper = Deduper(config)
-    first = deduper.match(section(pair["a"]))
-    second = deduper.match(section(pair["b"]))
+    """Decide b against a as the pipeline does: a is a candidate only if the index finds it.
+
+    The database index returns a stored section when it shares a key with the probe (exact
+    text, an LSH band or the heading: ``ingest.dedupe.sketch``); only then does the rule run.
+    """
+    a, b = section(pair["a"]), section(pair["b"])
+    sketcher = Sketcher(config, scope=1)
+    first = Deduper(config).match(a)
+    stored = set(sketcher.keys(a.heading, a.text).stored)
+    if stored.isdisjoint(sketcher.keys(b.heading, b.text).stored):
+        return False, "not found"
+    second = Deduper(config, [first.canonical]).match(b)
     return second.canonical == first.canonical, second.rule
 
 

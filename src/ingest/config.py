@@ -14,8 +14,9 @@ __all__ = ["Config", "DedupeConfig", "FetchConfig", "ParseConfig", "SiteConfig",
 import difflib
 import ipaddress  # noqa: TC003  (pydantic resolves the annotations at runtime)
 import os
+import re
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import yaml
@@ -91,8 +92,34 @@ class FetchConfig(_Model):
     """Longest delay between request starts to one host (Crawl-delay and slow-down included)."""
 
 
+class MergeRule(_Model):
+    """An entry of ``never_merge`` / ``always_merge``: a pattern, or a pair of fingerprints."""
+
+    heading: str | None = None
+    """Regular expression searched (case-insensitively) in the section's heading."""
+    text: str | None = None
+    """Regular expression searched (case-insensitively) in the section's text."""
+    pair: tuple[str, str] | None = None
+    """Two fingerprints, as ``ingest duplicates`` prints them."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MergeRule:
+        has_pattern = self.heading is not None or self.text is not None
+        if has_pattern == (self.pair is not None):
+            msg = "give a pattern (heading and/or text) or a pair, not both or neither"
+            raise ValueError(msg)
+        for pattern in (self.heading, self.text):
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    msg = f"{pattern!r} is not a regular expression: {exc}"
+                    raise ValueError(msg) from None
+        return self
+
+
 class DedupeConfig(_Model):
-    """When two sections of a site count as the same section."""
+    """When two sections count as the same section, and how the index finds candidates."""
 
     near_threshold: float = Field(default=0.7, gt=0.0, le=1.0)
     """Word 3-shingle Jaccard at or above which two texts merge under any headings."""
@@ -107,7 +134,28 @@ class DedupeConfig(_Model):
     """The shorter text needs this share of the longer's shingle count to merge as a copy."""
     fact_agreement: float = Field(default=0.7, ge=0.0, le=1.0)
     """Share of the facts (numbers, mid-sentence names) of the text with fewer that the other must
-    have for the heading rule to merge: templates with different facts stay apart."""
+    have for the heading and edited rules to merge: templates with different facts stay apart."""
+    edited_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    """Content-word Jaccard at or above which an edited copy merges under any heading ..."""
+    edited_containment: float = Field(default=0.6, gt=0.0, le=1.0)
+    """... when at least this share of the shorter text's 3-shingles is in the other."""
+    scope: Literal["site", "all"] = "site"
+    """``site``: sections merge within a site; ``all``: across sites (syndicated copies)."""
+    bands: int = Field(default=10, ge=1, le=64)
+    """LSH bands of the MinHash index: more find lower similarities, at more rows per section."""
+    rows: int = Field(default=1, ge=1, le=8)
+    """MinHash values per band: more make a candidate rarer (and a weak pair likelier missed)."""
+    generic_heading: int = Field(default=32, ge=1)
+    """A heading over more canonical sections than this (``Conclusion``) is generic: the heading
+    rule does not apply to it."""
+    boilerplate_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    """A section on at least this share of a site's articles is flagged as its boilerplate ..."""
+    boilerplate_min_articles: int = Field(default=5, ge=2)
+    """... when it is on at least this many articles."""
+    never_merge: tuple[MergeRule, ...] = ()
+    """Patterns or pairs that never merge by similarity (see docs/dedupe.md)."""
+    always_merge: tuple[MergeRule, ...] = ()
+    """Patterns or pairs that always merge into one group."""
 
 
 class ParseConfig(_Model):

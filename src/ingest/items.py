@@ -228,6 +228,8 @@ class CanonicalSection:
     fingerprint: str
     heading: str
     text: str
+    id: int | None = None
+    """The stored row's id; ``None`` until the section is stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,9 @@ class SectionMatch:
     """Why a section points at its canonical section.
 
     ``rule`` is ``new`` (it founded the group), ``exact`` (same normalised text), ``near`` (near-
-    identical text under any heading) or ``heading`` (same heading and overlapping text).
+    identical text under any heading), ``contained`` (a cut or extended copy), ``edited`` (the
+    same text edited word by word), ``heading`` (same heading and overlapping text) or
+    ``always`` (an ``always_merge`` entry of config).
     """
 
     canonical: CanonicalSection

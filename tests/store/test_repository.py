@@ -19,11 +19,22 @@ from ingest.items import (
 )
 from ingest.store import queries, repository
 from ingest.store.adstxt import store_adstxt_snapshot
-from ingest.store.models import PageRow
+from ingest.store.models import CanonicalSectionRow, PageRow
 from ingest.store.repository import PageRecord, PageState
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SITE_URL = "https://skincare.example/"
+
+
+async def _site_canonicals(session, site_id: int) -> list[CanonicalSection]:
+    """The site's canonical sections, oldest first, as the store holds them (without ids)."""
+    rows = CanonicalSectionRow
+    statement = (
+        select(rows.fingerprint, rows.heading, rows.text)
+        .where(rows.site_id == site_id)
+        .order_by(rows.id)
+    )
+    return [CanonicalSection(*row) for row in await session.execute(statement)]
 
 
 def canonical(section: Section) -> CanonicalSection:
@@ -105,7 +116,7 @@ async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(data
         await store_article(session, shorter)
     async with database.session() as session:
         counts = await queries.table_counts(session)
-        known = await repository.load_canonical_sections(session, 1)
+        known = await _site_canonicals(session, 1)
         stored = await queries.get_article(session, ARTICLE.url)
     assert (counts["articles"], counts["section_occurrences"], counts["paragraphs"]) == (1, 1, 2)
     assert counts["canonical_sections"] == 1
@@ -126,7 +137,7 @@ async def test_deleting_an_article_prunes_only_the_canonicals_left_unused(databa
         assert await repository.delete_article(session, site_id, page_id)
         assert not await repository.delete_article(session, site_id, page_id)
     async with database.session() as session:
-        known = await repository.load_canonical_sections(session, site_id)
+        known = await _site_canonicals(session, site_id)
         assert known == [canonical(CERT)]
         assert await queries.get_article(session, ARTICLE.url) is None
 
@@ -139,7 +150,7 @@ async def test_first_canonical_heading_and_text_win(database):
     async with database.session() as session, session.begin():
         site_id, _ = await store_article(session, ARTICLE)
         await store_article(session, other, [SectionMatch(renamed, 0.97, "near")])
-        known = await repository.load_canonical_sections(session, site_id)
+        known = await _site_canonicals(session, site_id)
     assert known == [canonical(INTRO), canonical(ROUTINE), first]
 
 

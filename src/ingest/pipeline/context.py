@@ -4,9 +4,10 @@ from __future__ import annotations
 
 __all__ = ["Progress", "RunContext", "now", "record_page"]
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ class RunContext:
     parser: ParsePool
     report: ReportBuilder
     progress: Progress | None = None
+    regroup_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while a site is checked against the dedupe settings: one regroup at a time."""
 
 
 def now() -> datetime:

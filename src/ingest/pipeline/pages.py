@@ -17,12 +17,12 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ingest.dedupe import Deduper
 from ingest.errors import FetchError, HTTPStatusError, IngestError, ParseError
 from ingest.fetch.fetcher import DEFAULT_ACCEPT, fetch
 from ingest.items import Article, NotAnArticle
 from ingest.parse.text import detect_encoding
 from ingest.pipeline.context import now, record_page
+from ingest.pipeline.sections import SectionIndex, scope_of
 from ingest.store import repository
 from ingest.store.repository import PageRecord, PageState
 
@@ -61,8 +61,7 @@ async def ingest_pages(
     """
     async with ctx.database.session() as session:
         states = await repository.load_page_states(session, site_id)
-        known = await repository.load_canonical_sections(session, site_id)
-    deduper = Deduper(ctx.config.dedupe, known)
+    index = SectionIndex(ctx.config.dedupe, scope_of(ctx.config.dedupe, site_id))
     window = WINDOW_PER_SLOT * site.concurrency
     pending: deque[asyncio.Task[_Parsed | None]] = deque()
     done = 0
@@ -79,7 +78,7 @@ async def ingest_pages(
     async def store_next() -> None:
         item = await pending.popleft()
         if item is not None:
-            await _store_article(ctx, site, site_id, deduper, item)
+            await _store_article(ctx, site, site_id, index, item)
 
     try:
         for url in urls:
@@ -188,13 +187,15 @@ async def _conditional_fetch(
 
 
 async def _store_article(
-    ctx: RunContext, site: SiteConfig, site_id: int, deduper: Deduper, item: _Parsed
+    ctx: RunContext, site: SiteConfig, site_id: int, index: SectionIndex, item: _Parsed
 ) -> None:
-    matches = deduper.assign(item.article.sections)
     try:
         async with ctx.database.transaction() as session:
+            matches, keys = await index.assign(session, item.article.sections)
             page_id = await repository.upsert_page(session, site_id, ctx.report.run_id, item.record)
-            await repository.replace_article(session, site_id, page_id, item.article, matches)
+            await repository.replace_article(
+                session, site_id, page_id, item.article, matches, keys=keys
+            )
     except IngestError as exc:
         ctx.report.fail(site.name, item.record.url, exc)
         log.warning("store.failed site=%s url=%s kind=%s", site.name, item.record.url, exc.kind)

@@ -28,8 +28,9 @@ from ingest.pipeline.adstxt import ingest_adstxt
 from ingest.pipeline.context import Progress, RunContext, now
 from ingest.pipeline.hosts import DatabaseRobots, keep_deferral, restore_deferral
 from ingest.pipeline.pages import ingest_pages
+from ingest.pipeline.sections import ensure_grouped
 from ingest.report import Failure, PlannedSite, ReportBuilder, RunReport
-from ingest.store import queries, repository
+from ingest.store import queries, repository, sections
 from ingest.store.db import Database
 from ingest.store.lock import run_lock
 from ingest.workers import ParsePool
@@ -183,11 +184,22 @@ async def ingest_site(ctx: RunContext, site: SiteConfig) -> None:
     report.site(site.name)
     async with ctx.database.transaction() as session:
         site_id = await repository.upsert_site(session, site.name, site.url)
+    async with ctx.regroup_lock:  # with scope "all" one regroup covers every site
+        regrouped = await ensure_grouped(ctx.database, ctx.config.dedupe, site_id)
+    if regrouped is not None and regrouped.articles:
+        message = f"dedupe settings changed: regrouped {regrouped.sections} stored sections"
+        report.notice(site.name, site.url, "regrouped", message)
     await restore_deferral(ctx.database, ctx.limiter, site.url)
     try:
         await _ingest_site(ctx, site, site_id)
     finally:
         await keep_deferral(ctx.database, ctx.limiter, site.url)
+    dedupe = ctx.config.dedupe
+    async with ctx.database.transaction() as session:
+        flagged = await sections.flag_boilerplate(
+            session, site_id, dedupe.boilerplate_share, dedupe.boilerplate_min_articles
+        )
+    log.info("dedupe.boilerplate site=%s sections=%d", site.name, flagged)
 
 
 async def _ingest_site(ctx: RunContext, site: SiteConfig, site_id: int) -> None:

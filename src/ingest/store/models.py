@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -122,6 +123,8 @@ class SiteRow(Base):
     name: Mapped[str] = mapped_column(unique=True)
     url: Mapped[str]
     created_at: Mapped[datetime]
+    dedupe_settings: Mapped[str | None]
+    """The index settings the site's sections were grouped with; a change regroups them."""
 
 
 class RunRow(Base):
@@ -232,6 +235,31 @@ class CanonicalSectionRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(128))
     heading: Mapped[str]
     text: Mapped[str]
+    boilerplate: Mapped[bool] = mapped_column(default=False, server_default="0")
+    """On most of the site's articles (a disclosure, a call to action): readers can leave it out."""
+
+
+SEGMENT_BITS = 17
+"""Canonical sections per segment of the band index: ``2 ** SEGMENT_BITS``."""
+
+
+class SectionBandRow(Base):
+    """A key of the near-duplicate index: an exact, LSH band or heading hash of a canonical section.
+
+    The primary key leads with ``segment`` (``canonical_id >> SEGMENT_BITS``): new keys land in the
+    newest segment, a small part of the index, instead of on pages all over it (random 64-bit
+    keys would otherwise rewrite most of a large index on every commit). A lookup asks every
+    segment: a handful per million sections.
+    """
+
+    __tablename__ = "section_bands"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    segment: Mapped[int] = mapped_column(primary_key=True)
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    canonical_id: Mapped[int] = mapped_column(
+        ForeignKey("canonical_sections.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class SectionOccurrenceRow(Base):

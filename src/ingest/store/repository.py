@@ -17,7 +17,6 @@ __all__ = [
     "delete_article",
     "finish_run",
     "get_page_state",
-    "load_canonical_sections",
     "load_page_states",
     "replace_article",
     "start_run",
@@ -32,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, exists, insert, select, update
 
 from ingest.errors import StoreError
-from ingest.items import CanonicalSection, Section
 from ingest.store.db import translate_errors
 from ingest.store.history import keep_previous_version
 from ingest.store.models import (
@@ -47,6 +45,7 @@ from ingest.store.models import (
     SiteRow,
     table_of,
 )
+from ingest.store.sections import store_canonicals
 from ingest.store.upsert import upsert
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from ingest.items import Article, SectionMatch
+    from ingest.items import Article, Section, SectionMatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,13 +224,17 @@ async def replace_article(
     page_id: int,
     article: Article,
     matches: Sequence[SectionMatch],
+    *,
+    keys: Mapping[str, Sequence[int]] | None = None,
 ) -> int:
     """Store ``article`` as the article of page ``page_id``, replacing what was there.
 
-    ``matches[i]`` is the dedupe decision for ``article.sections[i]``. Canonical sections are
-    upserted on ``(site_id, fingerprint)`` (the first heading and text win); canonical sections
-    of the site that nothing points to any more are deleted. When the page had an article whose
-    content differs, it is kept first in ``article_versions`` (``ingest.store.history``).
+    ``matches[i]`` is the dedupe decision for ``article.sections[i]``: a stored canonical
+    section (it has an id) or a new one, upserted on ``(site_id, fingerprint)`` (the first
+    heading and text win) and indexed with ``keys[fingerprint]`` (``ingest.store.sections``).
+    Canonical sections that nothing points to any more are deleted, with their index keys.
+    When the page had an article whose content differs, it is kept first in
+    ``article_versions`` (``ingest.store.history``).
     Returns the article id.
     """
     if len(matches) != len(article.sections):
@@ -260,7 +263,9 @@ async def replace_article(
         removed = delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
         previous = await session.scalars(removed.returning(SectionOccurrenceRow.canonical_id))
         left = set(previous)
-    canonical_ids = await _upsert_canonicals(session, site_id, [m.canonical for m in matches])
+    canonical_ids = await store_canonicals(
+        session, site_id, [m.canonical for m in matches], keys or {}
+    )
     with translate_errors("section_occurrences", article.url):
         await _insert_sections(session, article_id, article.sections, matches, canonical_ids)
         await _delete_orphans(session, left - set(canonical_ids.values()))
@@ -282,28 +287,6 @@ async def _delete_orphans(session: AsyncSession, candidates: set[int]) -> None:
                 ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
             )
         )
-
-
-async def _upsert_canonicals(
-    session: AsyncSession, site_id: int, canonicals: Sequence[CanonicalSection]
-) -> dict[str, int]:
-    """Insert the canonical sections that are new (first one wins); return fingerprint → id."""
-    first: dict[str, CanonicalSection] = {}
-    for canonical in canonicals:
-        first.setdefault(canonical.fingerprint, canonical)
-    if not first:
-        return {}
-    rows = [
-        {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
-        for c in first.values()
-    ]
-    statement = upsert(session, CanonicalSectionRow, keys=["site_id", "fingerprint"])
-    lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
-        CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
-    )
-    with translate_errors("canonical_sections", f"site {site_id}"):
-        await session.execute(statement, rows)
-        return {fingerprint: int(id_) for fingerprint, id_ in await session.execute(lookup)}
 
 
 async def _insert_sections(
@@ -384,16 +367,3 @@ async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> b
         deleted = (await session.execute(statement)).scalar_one_or_none()
         await _delete_orphans(session, left)
     return deleted is not None
-
-
-async def load_canonical_sections(session: AsyncSession, site_id: int) -> list[CanonicalSection]:
-    """The site's canonical sections, oldest first, to seed the run's deduper."""
-    statement = (
-        select(
-            CanonicalSectionRow.fingerprint, CanonicalSectionRow.heading, CanonicalSectionRow.text
-        )
-        .where(CanonicalSectionRow.site_id == site_id)
-        .order_by(CanonicalSectionRow.id)
-    )
-    with translate_errors("canonical_sections", f"site {site_id}"):
-        return [CanonicalSection(*row) for row in await session.execute(statement)]

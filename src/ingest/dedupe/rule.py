@@ -9,31 +9,41 @@ The rule (explained with its reasons in ``docs/dedupe.md``), tried in this order
 3. **contained**: at least ``containment_threshold`` (0.8) of the shorter body's 3-shingles
    are in the longer one, and the shorter has at least ``min_size_ratio`` (0.4) of the longer's
    shingles: a copy with paragraphs cut or added, under any heading.
-4. **heading**: the normalised headings are equal and not empty, the content-word Jaccard of
-   the bodies (stop words dropped, light stemming) >= ``heading_threshold`` (default 0.25), and
-   their facts agree (numbers and mid-sentence capitalised words: at least ``fact_agreement``
-   of the smaller set is in the other, when both have two or more): the same section
-   rewritten. Equal headings alone never merge ("Conclusion" sections share generic words, not
-   content words), and a template filled with other facts ("Opening hours: …") stays apart.
+4. **edited**: at least ``edited_containment`` (0.6) of the shorter body's 3-shingles are in the
+   longer, their content words (stop words dropped, light stemming) have a Jaccard >=
+   ``edited_threshold`` (0.8) and their facts agree (below): the same text edited word by
+   word, under any heading.
+5. **heading**: the normalised headings are equal and not empty, the content-word Jaccard of
+   the bodies >= ``heading_threshold`` (default 0.25), and their facts agree (numbers and
+   mid-sentence capitalised words: at least ``fact_agreement`` of the smaller set is in the
+   other, when both have two or more; the one fact of a text with one must be in the other):
+   the same section rewritten. Equal headings alone never
+   merge ("Conclusion" sections share generic words, not content words), and a template filled
+   with other facts ("Opening hours: …") stays apart.
 
 Sections with fewer than ``min_words`` words merge only by rule 1. A section that matches
-nothing founds a new canonical section (rule ``new``). Candidates come from an inverted index
-(shingle → canonical, heading → canonical), so a site's sections are compared only with those
-that share something. The deduper is run-scoped and deterministic: the pipeline seeds it with
-the site's stored canonical sections and feeds articles in URL order.
+nothing founds a new canonical section (rule ``new``); ``always_merge`` and ``never_merge`` in
+config override the rules (:mod:`ingest.dedupe.overrides`). The deduper is given the canonical
+sections that can match (the pipeline asks the database index for one article's candidates,
+:mod:`ingest.dedupe.sketch`) and, within them, compares only sections that share a shingle or
+a heading. It is deterministic: ties go to the oldest canonical section.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "STOP_WORDS",
     "Deduper",
+    "Overrides",
     "containment",
     "content_words",
     "facts",
     "fingerprint",
+    "heading_key",
     "normalise",
     "shingles",
     "similarity",
+    "words_of",
 ]
 
 import hashlib
@@ -42,6 +52,7 @@ import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING, TypeVar
 
+from ingest.dedupe.overrides import Overrides
 from ingest.items import CanonicalSection, Section, SectionMatch
 
 if TYPE_CHECKING:
@@ -84,6 +95,16 @@ _QUOTES = str.maketrans(
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
+
+
+def words_of(text_key: str) -> list[str]:
+    """The words of an already normalised text."""
+    return _WORD.findall(text_key)
+
+
+def heading_key(heading: str) -> str:
+    """The comparison form of a heading: normalised, without trailing punctuation."""
+    return normalise(heading).strip(" ?!.:;")
 
 
 def _stem(word: str) -> str:
@@ -155,8 +176,12 @@ _MIN_FACTS = 2
 
 
 def _facts_agree(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    if not a or not b:
+        return True  # no facts to tell: the text decides
     if min(len(a), len(b)) < _MIN_FACTS:
-        return True  # too few facts to tell: the text decides
+        return not a.isdisjoint(
+            b
+        )  # one fact each side ("20 minutes" / "25 minutes"): it must be shared
     return containment(a, b) >= threshold
 
 
@@ -175,53 +200,74 @@ class _Entry:
     __slots__ = (
         "_facts",
         "_words",
+        "always",
         "canonical",
+        "fuzzy",
         "heading_key",
         "shingles",
         "text_key",
         "word_count",
     )
 
-    def __init__(self, canonical: CanonicalSection, text_key: str | None = None) -> None:
+    def __init__(
+        self, canonical: CanonicalSection, overrides: Overrides, text_key: str | None = None
+    ) -> None:
         self.canonical = canonical
         self.text_key = normalise(canonical.text) if text_key is None else text_key
-        self.heading_key = normalise(canonical.heading).strip(" ?!.:;")
+        self.heading_key = heading_key(canonical.heading)
         words = _WORD.findall(self.text_key)
         self.word_count = len(words)
         self.shingles = _shingles_of(words)
         self._words: frozenset[str] | None = None
         self._facts: frozenset[str] | None = None
+        self.fuzzy = True
+        self.always: str | None = None
+        if overrides:
+            self.fuzzy = overrides.fuzzy(canonical.heading, canonical.text)
+            self.always = overrides.always(canonical.fingerprint, canonical.heading, canonical.text)
 
     @property
     def words(self) -> frozenset[str]:
-        """Content words, computed when the heading rule first needs them."""
+        """Content words, computed when a rule first needs them."""
         if self._words is None:
             self._words = content_words(self.canonical.text)
         return self._words
 
     @property
     def facts(self) -> frozenset[str]:
-        """Facts, computed when the heading rule first needs them."""
+        """Facts, computed when a rule first needs them."""
         if self._facts is None:
             self._facts = facts(self.canonical.text)
         return self._facts
 
 
-class Deduper:
-    """Assigns sections to canonical sections of one site; remembers what it has seen.
+_Best = tuple[float, int, str]
 
-    Not thread-safe and not meant to be: one per site per run, fed in a deterministic order.
+
+class Deduper:
+    """Assigns sections to canonical sections; remembers what it has seen.
+
+    ``known`` are the stored canonical sections that may match (all of a site, or the candidates
+    the database index found for one article), oldest first: ties go to the oldest. Not
+    thread-safe and not meant to be: fed in a deterministic order.
     """
 
-    def __init__(self, config: DedupeConfig, known: Iterable[CanonicalSection] = ()) -> None:
+    def __init__(
+        self,
+        config: DedupeConfig,
+        known: Iterable[CanonicalSection] = (),
+        overrides: Overrides | None = None,
+    ) -> None:
         self._config = config
+        self._overrides = Overrides(config) if overrides is None else overrides
         self._entries: list[_Entry] = []
         self._by_fingerprint: dict[str, int] = {}
         self._by_text: dict[str, int] = {}
+        self._by_always: dict[str, int] = {}
         self._by_heading: defaultdict[str, list[int]] = defaultdict(list)
         self._by_shingle: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
         for canonical in known:
-            self._add(canonical)
+            self._add(_Entry(canonical, self._overrides))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -238,18 +284,28 @@ class Deduper:
         found = self._by_fingerprint.get(key)
         if found is None and text_key:
             found = self._by_text.get(text_key)
-        if found is not None:
+        if found is not None and not self._apart(key, found):
             return SectionMatch(self._entries[found].canonical, 1.0, "exact")
-        probe = _Entry(CanonicalSection(key, section.heading, text), text_key)
-        best = self._best_candidate(probe)
+        probe = _Entry(CanonicalSection(key, section.heading, text), self._overrides, text_key)
+        best = self._always(probe) or self._best_candidate(probe)
         if best is not None:
             return best
-        canonical = probe.canonical
-        self._add(canonical, probe)
-        return SectionMatch(canonical, 1.0, "new")
+        self._add(probe)
+        return SectionMatch(probe.canonical, 1.0, "new")
+
+    def _apart(self, fingerprint: str, index: int) -> bool:
+        other = self._entries[index].canonical.fingerprint
+        return bool(self._overrides) and self._overrides.apart(fingerprint, other)
+
+    def _always(self, probe: _Entry) -> SectionMatch | None:
+        if probe.always is None or probe.always not in self._by_always:
+            return None
+        entry = self._entries[self._by_always[probe.always]]
+        score = similarity(probe.shingles, entry.shingles)
+        return SectionMatch(entry.canonical, round(score, 4), "always")
 
     def _best_candidate(self, probe: _Entry) -> SectionMatch | None:
-        if probe.word_count < self._config.min_words:
+        if probe.word_count < self._config.min_words or not probe.fuzzy:
             return None
         best = self._best_near(probe) or self._best_same_heading(probe)
         if best is None:
@@ -257,8 +313,12 @@ class Deduper:
         score, index, rule = best
         return SectionMatch(self._entries[index].canonical, round(score, 4), rule)
 
-    def _best_near(self, probe: _Entry) -> tuple[float, int, str] | None:
-        """The best ``near`` candidate, else the best ``contained`` one (shared shingles only).
+    def _usable(self, probe: _Entry, index: int) -> bool:
+        entry = self._entries[index]
+        return entry.fuzzy and not self._apart(probe.canonical.fingerprint, index)
+
+    def _best_near(self, probe: _Entry) -> _Best | None:
+        """The best ``near`` candidate, else ``contained``, else ``edited`` (shared shingles only).
 
         Counting, per entry, the probe's shingles found in its posting lists gives the size of
         each intersection, so Jaccard and containment need no set operations. Ties go to the
@@ -270,32 +330,37 @@ class Deduper:
                 shared[index] = shared.get(index, 0) + 1
         config = self._config
         size = len(probe.shingles)
-        near: tuple[float, int, str] | None = None
-        contained: tuple[float, int, str] | None = None
+        found: dict[str, _Best] = {}
         for index, common in shared.items():
-            other = len(self._entries[index].shingles)
+            if not self._usable(probe, index):
+                continue
+            entry = self._entries[index]
+            other = len(entry.shingles)
             score = common / (size + other - common)
             if score >= config.near_threshold:
-                if near is None or (score, -index) > (near[0], -near[1]):
-                    near = (score, index, "near")
+                _keep(found, (score, index, "near"))
                 continue
             smaller, larger = (size, other) if size <= other else (other, size)
             if smaller < config.min_size_ratio * larger:
                 continue
             share = common / smaller
-            if share >= config.containment_threshold and (
-                contained is None or (share, -index) > (contained[0], -contained[1])
-            ):
-                contained = (share, index, "contained")
-        return near or contained
+            if share >= config.containment_threshold:
+                _keep(found, (share, index, "contained"))
+            elif share >= config.edited_containment and "contained" not in found:
+                words = similarity(probe.words, entry.words)
+                if words >= config.edited_threshold and _facts_agree(
+                    probe.facts, entry.facts, config.fact_agreement
+                ):
+                    _keep(found, (words, index, "edited"))
+        return found.get("near") or found.get("contained") or found.get("edited")
 
-    def _best_same_heading(self, probe: _Entry) -> tuple[float, int, str] | None:
+    def _best_same_heading(self, probe: _Entry) -> _Best | None:
         if not probe.heading_key:
             return None
-        best: tuple[float, int, str] | None = None
+        best: _Best | None = None
         for index in self._by_heading.get(probe.heading_key, ()):
             entry = self._entries[index]
-            if entry.word_count < self._config.min_words:
+            if entry.word_count < self._config.min_words or not self._usable(probe, index):
                 continue
             score = similarity(probe.words, entry.words)
             if score < self._config.heading_threshold or (best is not None and score <= best[0]):
@@ -304,15 +369,25 @@ class Deduper:
                 best = (score, index, "heading")
         return best
 
-    def _add(self, canonical: CanonicalSection, entry: _Entry | None = None) -> None:
-        entry = entry or _Entry(canonical)
+    def _add(self, entry: _Entry) -> None:
+        canonical = entry.canonical
         index = len(self._entries)
         self._entries.append(entry)
         self._by_fingerprint.setdefault(canonical.fingerprint, index)
         if entry.text_key:
             self._by_text.setdefault(entry.text_key, index)
+        if entry.always is not None:
+            self._by_always.setdefault(entry.always, index)
         if entry.heading_key:
             self._by_heading[entry.heading_key].append(index)
         if entry.word_count >= self._config.min_words:
             for shingle in entry.shingles:
                 self._by_shingle[shingle].append(index)
+
+
+def _keep(found: dict[str, _Best], candidate: _Best) -> None:
+    """Keep the best candidate per rule: the higher score, then the older entry."""
+    score, index, rule = candidate
+    best = found.get(rule)
+    if best is None or (score, -index) > (best[0], -best[1]):
+        found[rule] = candidate

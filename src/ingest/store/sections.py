@@ -1,0 +1,253 @@
+"""The persistent near-duplicate index: candidate lookup, keys of new sections, boilerplate flags.
+
+The keys themselves are computed by :mod:`ingest.dedupe.sketch` (pure); this module stores and
+finds them. A lookup is three indexed queries whatever the size of the index: the band keys of
+one article's sections, its heading keys (at most ``heading_limit + 1`` rows each: a heading
+over more sections is generic and gives no candidates), then the candidates' rows.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "add_keys",
+    "all_site_ids",
+    "article_batches",
+    "candidates",
+    "canonical_sections",
+    "clear_keys",
+    "dedupe_settings",
+    "delete_unused",
+    "flag_boilerplate",
+    "has_articles",
+    "regroup_occurrences",
+    "set_dedupe_settings",
+    "store_canonicals",
+]
+
+import math
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+
+from ingest.items import CanonicalSection
+from ingest.store.db import translate_errors
+from ingest.store.models import (
+    SEGMENT_BITS,
+    ArticleRow,
+    CanonicalSectionRow,
+    SectionBandRow,
+    SectionOccurrenceRow,
+    SiteRow,
+    table_of,
+)
+from ingest.store.upsert import upsert
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+_CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
+async def _segments(session: AsyncSession) -> list[int]:
+    top = (await session.execute(select(func.max(CanonicalSectionRow.id)))).scalar_one()
+    return list(range(((top or 0) >> SEGMENT_BITS) + 1))
+
+
+async def store_canonicals(
+    session: AsyncSession,
+    site_id: int,
+    canonicals: Sequence[CanonicalSection],
+    keys: Mapping[str, Sequence[int]],
+) -> dict[str, int]:
+    """Insert and index the canonical sections without an id (first one wins); fingerprint → id."""
+    known = {c.fingerprint: c.id for c in canonicals if c.id is not None}
+    first: dict[str, CanonicalSection] = {}
+    for canonical in canonicals:
+        if canonical.id is None:
+            first.setdefault(canonical.fingerprint, canonical)
+    if not first:
+        return known
+    rows = [
+        {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
+        for c in first.values()
+    ]
+    statement = upsert(session, CanonicalSectionRow, keys=["site_id", "fingerprint"])
+    lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
+        CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
+    )
+    with translate_errors("canonical_sections", f"site {site_id}"):
+        await session.execute(statement, rows)
+        ids = {fingerprint: int(id_) for fingerprint, id_ in await session.execute(lookup)}
+    await add_keys(session, ((ids[f], keys[f]) for f in first if f in keys))
+    return known | ids
+
+
+async def candidates(
+    session: AsyncSession,
+    keys: Iterable[int],
+    heading_keys: Iterable[int] = (),
+    heading_limit: int = 32,
+) -> list[CanonicalSection]:
+    """The stored canonical sections that share a key with a probe, oldest first."""
+    segments = await _segments(session)
+    bands = table_of(SectionBandRow).c
+    found: set[int] = set()
+    wanted = sorted(set(keys))
+    with translate_errors("section_bands", "lookup"):
+        for start in range(0, len(wanted), _CHUNK):
+            statement = select(bands.canonical_id).where(
+                bands.segment.in_(segments), bands.band.in_(wanted[start : start + _CHUNK])
+            )
+            found.update(await session.scalars(statement))
+        for key in sorted(set(heading_keys)):
+            statement = (
+                select(bands.canonical_id)
+                .where(bands.segment.in_(segments), bands.band == key)
+                .limit(heading_limit + 1)
+            )
+            under = list(await session.scalars(statement))
+            if len(under) <= heading_limit:
+                found.update(under)
+    return await canonical_sections(session, sorted(found))
+
+
+async def canonical_sections(session: AsyncSession, ids: Sequence[int]) -> list[CanonicalSection]:
+    """The canonical sections with ``ids``, oldest first."""
+    rows = table_of(CanonicalSectionRow).c
+    result: list[CanonicalSection] = []
+    with translate_errors("canonical_sections", "lookup"):
+        for start in range(0, len(ids), _CHUNK):
+            statement = (
+                select(rows.fingerprint, rows.heading, rows.text, rows.id)
+                .where(rows.id.in_(ids[start : start + _CHUNK]))
+                .order_by(rows.id)
+            )
+            result.extend(CanonicalSection(*row) for row in await session.execute(statement))
+    return result
+
+
+async def add_keys(session: AsyncSession, keys: Iterable[tuple[int, Iterable[int]]]) -> None:
+    """Index canonical sections: ``(canonical_id, its keys)`` pairs."""
+    rows = [
+        {"segment": canonical_id >> SEGMENT_BITS, "band": band, "canonical_id": canonical_id}
+        for canonical_id, bands in keys
+        for band in sorted(set(bands))
+    ]
+    if rows:
+        with translate_errors("section_bands", "insert"):
+            await session.execute(insert(table_of(SectionBandRow)), rows)
+
+
+async def clear_keys(session: AsyncSession, site_ids: Sequence[int]) -> None:
+    """Drop the index keys of the canonical sections of ``site_ids`` (before a regroup)."""
+    owned = select(CanonicalSectionRow.id).where(CanonicalSectionRow.site_id.in_(site_ids))
+    with translate_errors("section_bands", "clear"):
+        await session.execute(delete(SectionBandRow).where(SectionBandRow.canonical_id.in_(owned)))
+
+
+async def delete_unused(session: AsyncSession, site_ids: Sequence[int]) -> int:
+    """Delete the canonical sections of ``site_ids`` no occurrence points to; how many."""
+    statement = delete(CanonicalSectionRow).where(
+        CanonicalSectionRow.site_id.in_(site_ids),
+        ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
+    )
+    with translate_errors("canonical_sections", "delete unused"):
+        result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def flag_boilerplate(
+    session: AsyncSession, site_id: int, share: float, min_articles: int
+) -> int:
+    """Flag the site's sections found on at least ``share`` of its articles; how many are."""
+    total = (
+        await session.execute(
+            select(func.count()).select_from(ArticleRow).where(ArticleRow.site_id == site_id)
+        )
+    ).scalar_one()
+    needed = max(min_articles, math.ceil(share * total))
+    on_many = (
+        select(SectionOccurrenceRow.canonical_id)
+        .join(ArticleRow, ArticleRow.id == SectionOccurrenceRow.article_id)
+        .where(ArticleRow.site_id == site_id)
+        .group_by(SectionOccurrenceRow.canonical_id)
+        .having(func.count(func.distinct(SectionOccurrenceRow.article_id)) >= needed)
+    )
+    flagged = set() if total < min_articles else set(await session.scalars(on_many))
+    rows = CanonicalSectionRow
+    with translate_errors("canonical_sections", f"site {site_id} boilerplate"):
+        await session.execute(
+            update(rows)
+            .where(rows.site_id == site_id, rows.boilerplate.is_(True))
+            .values(boilerplate=False)
+        )
+        ids = sorted(flagged)
+        for start in range(0, len(ids), _CHUNK):
+            await session.execute(
+                update(rows)
+                .where(rows.id.in_(ids[start : start + _CHUNK]))
+                .values(boilerplate=True)
+            )
+    return len(flagged)
+
+
+async def dedupe_settings(session: AsyncSession, site_id: int) -> str | None:
+    """The index settings the site's sections were last grouped with."""
+    statement = select(SiteRow.dedupe_settings).where(SiteRow.id == site_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def set_dedupe_settings(session: AsyncSession, site_ids: Sequence[int], value: str) -> None:
+    """Record that the sections of ``site_ids`` are grouped with ``value``."""
+    await session.execute(
+        update(SiteRow).where(SiteRow.id.in_(site_ids)).values(dedupe_settings=value)
+    )
+
+
+async def regroup_occurrences(
+    session: AsyncSession, rows: Sequence[tuple[int, int, int, float, str]]
+) -> None:
+    """Point occurrences ``(article_id, position)`` at ``(canonical_id, similarity, rule)``."""
+    if not rows:
+        return
+    occurrences = table_of(SectionOccurrenceRow)
+    statement = (
+        update(occurrences)
+        .where(occurrences.c.article_id == bindparam("a"), occurrences.c.position == bindparam("p"))
+        .values(canonical_id=bindparam("c"), similarity=bindparam("s"), rule=bindparam("r"))
+    )
+    values = [{"a": a, "p": p, "c": c, "s": s, "r": r} for a, p, c, s, r in rows]
+    with translate_errors("section_occurrences", "regroup"):
+        await session.execute(statement, values)
+
+
+async def article_batches(
+    session: AsyncSession, site_ids: Sequence[int], batch: int = 200
+) -> AsyncIterator[list[tuple[int, int]]]:
+    """``(article id, site id)`` of ``site_ids`` in storage order, ``batch`` at a time."""
+    after = 0
+    while True:
+        statement = (
+            select(ArticleRow.id, ArticleRow.site_id)
+            .where(ArticleRow.site_id.in_(site_ids), ArticleRow.id > after)
+            .order_by(ArticleRow.id)
+            .limit(batch)
+        )
+        rows = [(int(a), int(s)) for a, s in await session.execute(statement)]
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+async def has_articles(session: AsyncSession, site_ids: Sequence[int]) -> bool:
+    """Whether any of ``site_ids`` has a stored article."""
+    statement = select(ArticleRow.id).where(ArticleRow.site_id.in_(site_ids)).limit(1)
+    return (await session.execute(statement)).first() is not None
+
+
+async def all_site_ids(session: AsyncSession) -> list[int]:
+    """Every stored site's id."""
+    return sorted(await session.scalars(select(SiteRow.id)))
