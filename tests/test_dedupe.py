@@ -32,6 +32,13 @@ CASES = [
 ]
 
 
+_VOCAB = [
+    f"{stem}{suffix}"
+    for stem in ("brisk", "cobalt", "dune", "ember", "fjord", "glade", "harbor", "isle", "jasper")
+    for suffix in ("ton", "mere", "vale", "wick", "field", "ridge")
+]
+
+
 def _section(heading: str, text: str) -> Section:
     return Section(heading, 2, tuple(p for p in text.split("\n") if p))
 
@@ -179,3 +186,57 @@ def test_same_input_same_groups(raw):
     one = Deduper(DedupeConfig()).assign(items)
     two = Deduper(DedupeConfig()).assign(items)
     assert one == two
+
+
+def test_merge_pairs_name_fingerprints():
+    """A never_merge pair keeps two groups apart; an always_merge pair joins them."""
+    from ingest.config import MergeRule
+
+    near = next(p for p in PAIRS if p["category"] == "typography")
+    a = _section(near["a"]["heading"], near["a"]["text"])
+    b = _section(near["b"]["heading"], near["b"]["text"])
+    pair = (fingerprint(a.heading, a.text), fingerprint(b.heading, b.text))
+    together = Deduper(DedupeConfig())
+    assert together.match(a).canonical == together.match(b).canonical
+    apart = Deduper(DedupeConfig(never_merge=(MergeRule(pair=pair),)))
+    first = apart.match(a)
+    assert apart.match(b).canonical != first.canonical
+    unrelated = next(p for p in PAIRS if p["category"] == "unrelated")
+    c = _section(unrelated["a"]["heading"], unrelated["a"]["text"])
+    d = _section(unrelated["b"]["heading"], unrelated["b"]["text"])
+    joined = Deduper(
+        DedupeConfig(
+            always_merge=(
+                MergeRule(pair=(fingerprint(c.heading, c.text), fingerprint(d.heading, d.text))),
+            )
+        )
+    )
+    first = joined.match(c)
+    second = joined.match(d)
+    assert (second.canonical, second.rule) == (first.canonical, "always")
+
+
+def test_a_merge_rule_is_a_pattern_or_a_pair():
+    """Config says which entry is wrong: neither, both, or a bad regular expression."""
+    from pydantic import ValidationError
+
+    from ingest.config import MergeRule
+
+    for bad in ({}, {"text": "x", "pair": ["a", "b"]}, {"heading": "(unclosed"}):
+        with pytest.raises(ValidationError):
+            MergeRule(**bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    heading=st.sampled_from(["Conclusion", "Method", "Overview", "Pricing"]),
+    words=st.lists(st.sampled_from(_VOCAB), min_size=24, max_size=60, unique=True),
+)
+def test_same_heading_with_disjoint_words_never_merges(heading, words):
+    """Equal headings alone never merge: texts sharing no content word stay apart."""
+    half = len(words) // 2
+    a = Section(heading, 2, (" ".join(words[:half]) + ".",))
+    b = Section(heading, 2, (" ".join(words[half:]) + ".",))
+    deduper = Deduper(DedupeConfig())
+    first = deduper.match(a)
+    assert deduper.match(b).canonical != first.canonical

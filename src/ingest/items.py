@@ -282,6 +282,8 @@ class DuplicateOccurrence:
     position: int
     heading: str
     similarity: float
+    rule: str = "new"
+    """The dedupe rule that placed the section in its group (see :class:`SectionMatch`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +294,10 @@ class DuplicateGroup:
     site: str
     heading: str
     occurrences: tuple[DuplicateOccurrence, ...]
+    fingerprint: str = ""
+    """Stable across regroups: what ``never_merge`` / ``always_merge`` pairs name."""
+    boilerplate: bool = False
+    """On most of the site's articles (``dedupe.boilerplate_share``)."""
 
 
 @dataclass(frozen=True, slots=True)

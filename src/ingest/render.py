@@ -80,9 +80,17 @@ def group_to_dict(group: DuplicateGroup) -> dict[str, Any]:
     """A duplicate group in the documented JSON shape of ``ingest duplicates``."""
     return {
         "canonical_id": group.canonical_id,
+        "fingerprint": group.fingerprint,
         "heading": group.heading,
+        "boilerplate": group.boilerplate,
         "occurrences": [
-            {"url": o.url, "position": o.position, "heading": o.heading, "similarity": o.similarity}
+            {
+                "url": o.url,
+                "position": o.position,
+                "heading": o.heading,
+                "similarity": o.similarity,
+                "rule": o.rule,
+            }
             for o in group.occurrences
         ],
     }

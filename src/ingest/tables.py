@@ -74,18 +74,21 @@ def groups_table(groups: list[DuplicateGroup]) -> None:
         console.print("no duplicate sections")
         return
     table = Table(
-        "canonical", "site", "heading", "url", "#", "similarity", title="Duplicate sections"
+        "canonical", "site", "heading", "url", "#", "similarity", "rule", title="Duplicate sections"
     )
     for group in groups:
         for n, o in enumerate(group.occurrences):
             first = n == 0
             table.add_row(
-                str(group.canonical_id) if first else "",
+                (f"{group.canonical_id}" + (" (boilerplate)" if group.boilerplate else ""))
+                if first
+                else (group.fingerprint if n == 1 else ""),
                 group.site if first else "",
                 o.heading,
                 o.url,
                 str(o.position),
                 f"{o.similarity:.2f}",
+                o.rule,
                 end_section=n == len(group.occurrences) - 1,
             )
     console.print(table)

@@ -196,10 +196,23 @@ async def list_duplicate_groups(
     """
     size = func.count(SectionOccurrenceRow.id).label("size")
     groups = (
-        select(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading, size)
+        select(
+            CanonicalSectionRow.id,
+            SiteRow.name,
+            CanonicalSectionRow.heading,
+            CanonicalSectionRow.fingerprint,
+            CanonicalSectionRow.boilerplate,
+            size,
+        )
         .join(SiteRow, SiteRow.id == CanonicalSectionRow.site_id)
         .join(SectionOccurrenceRow, SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id)
-        .group_by(CanonicalSectionRow.id, SiteRow.name, CanonicalSectionRow.heading)
+        .group_by(
+            CanonicalSectionRow.id,
+            SiteRow.name,
+            CanonicalSectionRow.heading,
+            CanonicalSectionRow.fingerprint,
+            CanonicalSectionRow.boilerplate,
+        )
         .having(size >= 2)  # noqa: PLR2004  (a group is two or more)
     )
     if site is not None:
@@ -212,6 +225,7 @@ async def list_duplicate_groups(
             SectionOccurrenceRow.position,
             SectionOccurrenceRow.heading,
             SectionOccurrenceRow.similarity,
+            SectionOccurrenceRow.rule,
         )
         .join(ArticleRow, ArticleRow.id == SectionOccurrenceRow.article_id)
         .where(SectionOccurrenceRow.canonical_id.in_(group_ids))
@@ -220,12 +234,20 @@ async def list_duplicate_groups(
     with translate_errors("canonical_sections", site or "*"):
         found = (await session.execute(groups.order_by(size.desc(), CanonicalSectionRow.id))).all()
         occurrences: dict[int, list[DuplicateOccurrence]] = {row.id: [] for row in found}
-        for canonical_id, url, position, heading, similarity in await session.execute(places):
+        for canonical_id, url, position, heading, similarity, rule in await session.execute(places):
             occurrences[canonical_id].append(
-                DuplicateOccurrence(url, position, heading, similarity)
+                DuplicateOccurrence(url, position, heading, similarity, rule)
             )
     return [
-        DuplicateGroup(row.id, row.name, row.heading, tuple(occurrences[row.id])) for row in found
+        DuplicateGroup(
+            row.id,
+            row.name,
+            row.heading,
+            tuple(occurrences[row.id]),
+            row.fingerprint,
+            bool(row.boilerplate),
+        )
+        for row in found
     ]
 
 
