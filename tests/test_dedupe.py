@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from ingest.config import DedupeConfig
+from ingest.config import DedupeConfig, MergeRule
 from ingest.dedupe import (
     Deduper,
     Sketcher,
@@ -190,8 +191,6 @@ def test_same_input_same_groups(raw):
 
 def test_merge_pairs_name_fingerprints():
     """A never_merge pair keeps two groups apart; an always_merge pair joins them."""
-    from ingest.config import MergeRule
-
     near = next(p for p in PAIRS if p["category"] == "typography")
     a = _section(near["a"]["heading"], near["a"]["text"])
     b = _section(near["b"]["heading"], near["b"]["text"])
@@ -218,10 +217,6 @@ def test_merge_pairs_name_fingerprints():
 
 def test_a_merge_rule_is_a_pattern_or_a_pair():
     """Config says which entry is wrong: neither, both, or a bad regular expression."""
-    from pydantic import ValidationError
-
-    from ingest.config import MergeRule
-
     for bad in ({}, {"text": "x", "pair": ["a", "b"]}, {"heading": "(unclosed"}):
         with pytest.raises(ValidationError):
             MergeRule(**bad)

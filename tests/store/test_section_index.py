@@ -10,12 +10,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ingest.config import DedupeConfig, MergeRule
 from ingest.items import Article, Section
 from ingest.pipeline.sections import SectionIndex, ensure_grouped, regroup, scope_of
 from ingest.store import queries, repository, sections
+from ingest.store.db import Database
 from ingest.store.models import CanonicalSectionRow, SectionBandRow, SectionOccurrenceRow
 from ingest.store.repository import PageRecord
 
@@ -59,8 +60,8 @@ async def _store(database, config: DedupeConfig, site: str, article: Article) ->
     return site_id
 
 
-async def _groups(database) -> list[tuple[str, int, str, str, str]]:
-    """Every occurrence as (url, position, its canonical's fingerprint, rule, similarity)."""
+async def _groups(database) -> list[tuple[str, str, int, str, str]]:
+    """Every grouped occurrence as (canonical fingerprint, url, position, rule, similarity)."""
     async with database.session() as session:
         return [
             (g.fingerprint, o.url, o.position, o.rule, f"{o.similarity:.4f}")
@@ -97,8 +98,6 @@ async def test_the_index_merges_the_seed_pair_and_keeps_templates_apart(database
 
 async def test_two_runs_and_a_regroup_give_identical_groups(database_url, tmp_path):
     """Same data, same order: the same rows on a second database and after a rebuild."""
-    from ingest.store.db import Database
-
     config = DedupeConfig()
     results = []
     for name in ("one", "two"):
@@ -175,8 +174,8 @@ async def test_scope_all_merges_across_sites_and_site_scope_does_not(database):
     """The same section on two sites: one group with scope all, two with scope site."""
     for config, expected in ((DedupeConfig(), 0), (DedupeConfig(scope="all"), 1)):
         async with database.transaction() as session:
-            await session.execute(SectionOccurrenceRow.__table__.delete())
-            await session.execute(CanonicalSectionRow.__table__.delete())
+            await session.execute(delete(SectionOccurrenceRow))
+            await session.execute(delete(CanonicalSectionRow))
         await _store(
             database,
             config,
