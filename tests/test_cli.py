@@ -103,8 +103,14 @@ def test_read_commands_after_a_run(runner, sites_file, site, tmp_path):
     dups = runner.invoke(cli, ["duplicates", *db, "--format", "json"])
     groups = json.loads(dups.output)
     assert len(groups) == 1
-    assert list(groups[0]) == ["canonical_id", "heading", "occurrences"]
-    assert set(groups[0]["occurrences"][0]) == {"url", "position", "heading", "similarity"}
+    assert list(groups[0]) == [
+        "canonical_id",
+        "fingerprint",
+        "heading",
+        "boilerplate",
+        "occurrences",
+    ]
+    assert set(groups[0]["occurrences"][0]) == {"url", "position", "heading", "similarity", "rule"}
     ids = {s["canonical_id"] for s in article["sections"] if s["heading"] == groups[0]["heading"]}
     assert ids == {groups[0]["canonical_id"]}
 

@@ -173,7 +173,7 @@ async def test_two_articles_sharing_a_canonical_form_one_duplicate_group(databas
     group = groups[0]
     assert (group.site, group.heading) == ("skincare", CERT.heading)
     assert group.occurrences == (
-        DuplicateOccurrence(other.url, 1, CERT.heading, 0.95),
+        DuplicateOccurrence(other.url, 1, CERT.heading, 0.95, "near"),
         DuplicateOccurrence(ARTICLE.url, 2, CERT.heading, 1.0),
     )
     assert stored is not None
