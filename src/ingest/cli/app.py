@@ -27,6 +27,7 @@ import json
 import os
 import sys
 from enum import IntEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -70,6 +71,22 @@ DB_OPTION = click.option(
     show_default=True,
     help="Database URL (sqlite:///FILE or postgresql+psycopg://USER@HOST/DB).",
 )
+SOURCE_OPTION = click.option(
+    "--source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("config/sites.yaml"),
+    show_default=True,
+    help="The sites file (YAML).",
+)
+CONFIG_DB_OPTION = click.option(
+    "--db",
+    "database",
+    envvar="INGEST_DATABASE_URL",
+    show_envvar=True,
+    default=None,
+    help=f"Database URL; beats the file's 'database:' key.  [default: {DEFAULT_DATABASE}]",
+)
+"""``--db`` for commands that read a sites file: unset, the file's ``database:`` applies."""
 FORMAT_TABLE = click.option(
     "--format",
     "fmt",

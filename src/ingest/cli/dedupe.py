@@ -6,35 +6,25 @@ __all__ = ["dedupe_command"]
 
 import json
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli.app import ExitCode, cli, fail, guarded
-from ingest.config import DEFAULT_DATABASE, load_config
+from ingest.cli.app import CONFIG_DB_OPTION, SOURCE_OPTION, ExitCode, cli, fail, guarded
+from ingest.config import load_config
 from ingest.pipeline.sections import RegroupSummary, regroup
 from ingest.store import sections
 from ingest.store.db import Database
 from ingest.store.lock import run_lock
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 @cli.command("dedupe")
 @click.option("--rebuild", is_flag=True, help="Recompute every duplicate group (required).")
-@click.option(
-    "--source",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("config/sites.yaml"),
-    show_default=True,
-    help="The sites file whose 'dedupe:' settings to apply.",
-)
-@click.option(
-    "--db",
-    "database",
-    envvar="INGEST_DATABASE_URL",
-    show_envvar=True,
-    default=None,
-    help=f"Database URL; beats the file's 'database:' key.  [default: {DEFAULT_DATABASE}]",
-)
+@SOURCE_OPTION
+@CONFIG_DB_OPTION
 @click.option(
     "--format",
     "fmt",

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 import click
 
 from ingest.cli.app import (
+    CONFIG_DB_OPTION,
     EXIT_CODES_HELP,
+    SOURCE_OPTION,
     ExitCode,
     cli,
     fail,
@@ -33,21 +35,8 @@ if TYPE_CHECKING:
 
 
 @cli.command("run", epilog=EXIT_CODES_HELP)
-@click.option(
-    "--source",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("config/sites.yaml"),
-    show_default=True,
-    help="The sites file (YAML).",
-)
-@click.option(
-    "--db",
-    "database",
-    envvar="INGEST_DATABASE_URL",
-    show_envvar=True,
-    default=None,
-    help=f"Database URL; beats the file's 'database:' key.  [default: {DEFAULT_DATABASE}]",
-)
+@SOURCE_OPTION
+@CONFIG_DB_OPTION
 @click.option("--site", "sites", multiple=True, help="Only this site (repeatable).")
 @click.option(
     "--format",

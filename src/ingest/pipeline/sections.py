@@ -17,7 +17,14 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest.dedupe import Deduper, Overrides, SectionKeys, Sketcher, index_settings
+from ingest.dedupe import (
+    Deduper,
+    Overrides,
+    SectionKeys,
+    Sketcher,
+    fingerprint,
+    index_settings,
+)
 from ingest.store import queries, sections
 
 if TYPE_CHECKING:
@@ -49,8 +56,6 @@ class SectionIndex:
         """The index keys of ``section``, with its ``always_merge`` group's key if it has one."""
         keys = self._sketcher.keys(section.heading, section.text)
         if self._overrides:
-            from ingest.dedupe import fingerprint  # noqa: PLC0415  (only with overrides)
-
             group = self._overrides.always(
                 fingerprint(section.heading, section.text), section.heading, section.text
             )
@@ -116,7 +121,9 @@ async def regroup(
             for article_id, site_id in chunk:
                 stored = loaded.get(article_id, [])
                 scope = scope_of(config, site_id)
-                index = indexes.setdefault(scope, SectionIndex(config, scope))
+                if scope not in indexes:
+                    indexes[scope] = SectionIndex(config, scope)
+                index = indexes[scope]
                 matches, keys = await index.assign(session, [s.section for s in stored])
                 canonical_ids = await sections.store_canonicals(
                     session, site_id, [m.canonical for m in matches], keys
@@ -137,7 +144,7 @@ async def regroup(
                 articles += 1
                 total += len(matches)
                 merged += sum(1 for m in matches if m.rule != "new")
-        removed = await sections.delete_unused(session, ids)
+        removed = await sections.delete_unused(session, site_ids=ids)
         for site_id in ids:
             flagged += await sections.flag_boilerplate(
                 session, site_id, config.boilerplate_share, config.boilerplate_min_articles

@@ -47,15 +47,13 @@ from ingest.store.adstxt_models import (
     AdsTxtSnapshotRow,
     AdsTxtVariableRow,
 )
-from ingest.store.db import insert_many, translate_errors
+from ingest.store.db import IN_CHUNK, insert_many, translate_errors
 from ingest.store.models import table_of
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
-
-_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +193,8 @@ async def _diff_records(
         elif found[1] != record.line:
             moved.append({"id": found[0], "line": record.line})
     gone = [row_id for row_id, _ in known.values()]
-    for start in range(0, len(gone), _CHUNK):
-        chunk = gone[start : start + _CHUNK]
+    for start in range(0, len(gone), IN_CHUNK):
+        chunk = gone[start : start + IN_CHUNK]
         closing = update(AdsTxtRecordRow).where(AdsTxtRecordRow.id.in_(chunk))
         await session.execute(closing.values(removed_at=at))
     if moved:

@@ -60,6 +60,9 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite connection waits for another writer before giving up."""
 
+IN_CHUNK = 500
+"""Values per ``IN (...)`` list: far below SQLite's and PostgreSQL's parameter limits."""
+
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",

@@ -28,14 +28,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ingest.errors import StoreError
 from ingest.store.db import translate_errors
 from ingest.store.history import keep_previous_version
 from ingest.store.models import (
     ArticleRow,
-    CanonicalSectionRow,
     ListItemRow,
     ListRow,
     PageRow,
@@ -45,7 +44,7 @@ from ingest.store.models import (
     SiteRow,
     table_of,
 )
-from ingest.store.sections import store_canonicals
+from ingest.store.sections import delete_unused, store_canonicals
 from ingest.store.upsert import upsert
 
 if TYPE_CHECKING:
@@ -84,7 +83,6 @@ class PageRecord:
     error_message: str | None = None
 
 
-_CHUNK = 500
 """Ids per ``IN (…)`` list: well under every database's limit on bound parameters."""
 
 _PAGE_ALWAYS = (
@@ -268,25 +266,8 @@ async def replace_article(
     )
     with translate_errors("section_occurrences", article.url):
         await _insert_sections(session, article_id, article.sections, matches, canonical_ids)
-        await _delete_orphans(session, left - set(canonical_ids.values()))
+        await delete_unused(session, ids=left - set(canonical_ids.values()))
     return article_id
-
-
-async def _delete_orphans(session: AsyncSession, candidates: set[int]) -> None:
-    """Delete the canonical sections among ``candidates`` that no occurrence points to any more.
-
-    Only the canonical sections an article pointed to before it changed can become orphans, so
-    the check costs what the article costs, not what the site holds.
-    """
-    ids = sorted(candidates)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        await session.execute(
-            delete(CanonicalSectionRow).where(
-                CanonicalSectionRow.id.in_(chunk),
-                ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
-            )
-        )
 
 
 async def _insert_sections(
@@ -365,5 +346,5 @@ async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> b
     with translate_errors("articles", f"page {page_id}"):
         left = set(await session.scalars(pointed))
         deleted = (await session.execute(statement)).scalar_one_or_none()
-        await _delete_orphans(session, left)
+        await delete_unused(session, ids=left)
     return deleted is not None

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 
 from ingest.items import CanonicalSection
-from ingest.store.db import translate_errors
+from ingest.store.db import IN_CHUNK, translate_errors
 from ingest.store.models import (
     SEGMENT_BITS,
     ArticleRow,
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
-
-_CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 
 
 async def _segments(session: AsyncSession) -> list[int]:
@@ -96,9 +94,9 @@ async def candidates(
     found: set[int] = set()
     wanted = sorted(set(keys))
     with translate_errors("section_bands", "lookup"):
-        for start in range(0, len(wanted), _CHUNK):
+        for start in range(0, len(wanted), IN_CHUNK):
             statement = select(bands.canonical_id).where(
-                bands.segment.in_(segments), bands.band.in_(wanted[start : start + _CHUNK])
+                bands.segment.in_(segments), bands.band.in_(wanted[start : start + IN_CHUNK])
             )
             found.update(await session.scalars(statement))
         for key in sorted(set(heading_keys)):
@@ -118,10 +116,10 @@ async def canonical_sections(session: AsyncSession, ids: Sequence[int]) -> list[
     rows = table_of(CanonicalSectionRow).c
     result: list[CanonicalSection] = []
     with translate_errors("canonical_sections", "lookup"):
-        for start in range(0, len(ids), _CHUNK):
+        for start in range(0, len(ids), IN_CHUNK):
             statement = (
                 select(rows.fingerprint, rows.heading, rows.text, rows.id)
-                .where(rows.id.in_(ids[start : start + _CHUNK]))
+                .where(rows.id.in_(ids[start : start + IN_CHUNK]))
                 .order_by(rows.id)
             )
             result.extend(CanonicalSection(*row) for row in await session.execute(statement))
@@ -147,15 +145,28 @@ async def clear_keys(session: AsyncSession, site_ids: Sequence[int]) -> None:
         await session.execute(delete(SectionBandRow).where(SectionBandRow.canonical_id.in_(owned)))
 
 
-async def delete_unused(session: AsyncSession, site_ids: Sequence[int]) -> int:
-    """Delete the canonical sections of ``site_ids`` no occurrence points to; how many."""
-    statement = delete(CanonicalSectionRow).where(
-        CanonicalSectionRow.site_id.in_(site_ids),
-        ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id),
-    )
+async def delete_unused(
+    session: AsyncSession, *, ids: Iterable[int] = (), site_ids: Sequence[int] = ()
+) -> int:
+    """Delete the canonical sections no occurrence points to, among ``ids`` or of ``site_ids``.
+
+    After an article changes, only the canonical sections it pointed to can have become unused,
+    so passing those ``ids`` costs what the article costs, not what the site holds. Their index
+    keys go with them (``ON DELETE CASCADE``). Returns how many were deleted.
+    """
+    unused = ~exists().where(SectionOccurrenceRow.canonical_id == CanonicalSectionRow.id)
+    scopes = [CanonicalSectionRow.site_id.in_(site_ids)] if site_ids else []
+    wanted = sorted(ids)
+    scopes += [
+        CanonicalSectionRow.id.in_(wanted[start : start + IN_CHUNK])
+        for start in range(0, len(wanted), IN_CHUNK)
+    ]
+    deleted = 0
     with translate_errors("canonical_sections", "delete unused"):
-        result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+        for scope in scopes:
+            result = await session.execute(delete(CanonicalSectionRow).where(scope, unused))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
 
 
 async def flag_boilerplate(
@@ -184,10 +195,10 @@ async def flag_boilerplate(
             .values(boilerplate=False)
         )
         ids = sorted(flagged)
-        for start in range(0, len(ids), _CHUNK):
+        for start in range(0, len(ids), IN_CHUNK):
             await session.execute(
                 update(rows)
-                .where(rows.id.in_(ids[start : start + _CHUNK]))
+                .where(rows.id.in_(ids[start : start + IN_CHUNK]))
                 .values(boilerplate=True)
             )
     return len(flagged)
