@@ -25,8 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.config import DedupeConfig
 from ingest.dedupe import (
-    Deduper,
-    Sketcher,
     containment,
     content_words,
     facts,
@@ -35,6 +33,7 @@ from ingest.dedupe import (
     similarity,
 )
 from ingest.items import Section
+from ingest.pipeline.sections import SectionIndex
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -71,19 +70,15 @@ def section(side: dict[str, str]) -> Section:
 
 
 def decide(pair: dict[str, Any], config: DedupeConfig) -> tuple[bool, str]:
-    """Decide b against a as the pipeline does: a is a candidate only if the index finds it.
+    """Decide b against a as the pipeline does: through the index's keys, candidates and rule.
 
-    The database index returns a stored section when it shares a key with the probe (exact
-    text, an LSH band or the heading: ``ingest.dedupe.sketch``); only then does the rule run.
+    ``SectionIndex.assign_alone`` runs the path a run takes on an empty database: a is stored,
+    then b is compared with it only if the keys find it (the exact text, ``min_bands`` shared
+    LSH bands, or the heading for the heading rule: ``ingest.pipeline.sections``).
     """
     a, b = section(pair["a"]), section(pair["b"])
-    sketcher = Sketcher(config, scope=1)
-    first = Deduper(config).match(a)
-    stored = set(sketcher.keys(a.heading, a.text).stored)
-    if stored.isdisjoint(sketcher.keys(b.heading, b.text).stored):
-        return False, "not found"
-    second = Deduper(config, [first.canonical]).match(b)
-    return second.canonical == first.canonical, second.rule
+    (first, _), (second, _) = SectionIndex(config, scope=1).assign_alone([[a], [b]])
+    return second[0].canonical == first[0].canonical, second[0].rule
 
 
 def score(pair: dict[str, Any], config: DedupeConfig) -> Scored:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
+from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -13,14 +16,19 @@ from pydantic import ValidationError
 from ingest.config import DedupeConfig, MergeRule
 from ingest.dedupe import (
     Deduper,
+    Matcher,
+    SectionKeys,
     Sketcher,
     content_words,
+    facts,
     fingerprint,
     normalise,
     shingles,
     similarity,
 )
+from ingest.dedupe.rule import words_of
 from ingest.items import ListBlock, Section
+from ingest.pipeline.sections import SectionIndex, _Batch, _Limits
 
 PAIRS = json.loads((Path(__file__).parent / "dedupe_pairs.json").read_text(encoding="utf-8"))
 CASES = [
@@ -56,19 +64,12 @@ def test_labelled_pair(pair):
 
 
 def _decide(pair) -> tuple[bool, str]:
-    """Decide b against a stored a as the pipeline does: a must be found by the index keys."""
-    config = DedupeConfig()
+    """Decide b against a stored a through the index's own path (keys, candidates, the rule)."""
     a = _section(pair["a"]["heading"], pair["a"]["text"])
     b = _section(pair["b"]["heading"], pair["b"]["text"])
-    first = Deduper(config).match(a)
-    assert first.rule == "new"
-    sketcher = Sketcher(config, scope=1)
-    if set(sketcher.keys(a.heading, a.text).stored).isdisjoint(
-        sketcher.keys(b.heading, b.text).stored
-    ):
-        return False, "not found by the index"
-    second = Deduper(config, [first.canonical]).match(b)
-    return second.canonical == first.canonical, second.rule
+    (first, _), (second, _) = SectionIndex(DedupeConfig(), scope=1).assign_alone([[a], [b]])
+    assert first[0].rule == "new"
+    return second[0].canonical == first[0].canonical, second[0].rule
 
 
 def test_labelled_set_precision_and_recall():
@@ -235,3 +236,98 @@ def test_same_heading_with_disjoint_words_never_merges(heading, words):
     deduper = Deduper(DedupeConfig())
     first = deduper.match(a)
     assert deduper.match(b).canonical != first.canonical
+
+
+def test_batch_minhash_is_datasketchs_minhash():
+    """The numpy sketch of many texts gives datasketch's own MinHash values for each text."""
+    config = DedupeConfig()
+    sketcher = Sketcher(config, scope=1)
+    texts = [
+        normalise(" ".join(_VOCAB[(i * 7 + j) % len(_VOCAB)] for j in range(9 + i)))
+        for i in range(30)
+    ]
+    values = sketcher.minhash(texts)
+    assert values.shape == (30, config.bands * config.rows)
+    for text, row in zip(texts, values, strict=True):
+        minhash = MinHash(num_perm=config.bands * config.rows, seed=1, hashfunc=lambda h: h)
+        minhash.update_batch([int(h) for h in sketcher.shingle_hashes(text)])
+        assert minhash.hashvalues.tolist() == row.tolist()
+
+
+_TEXT = st.lists(
+    st.sampled_from(
+        [*_VOCAB[:12], "the", "of", "and", "you", "Ça", "naïve", "\u2013", "42", ",", "."]
+    ),
+    max_size=40,
+).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=12), _TEXT), max_size=12))
+def test_keys_of_a_batch_are_the_keys_of_each_section(sections):
+    """Sketching sections together gives each the keys it gets alone: batches change nothing."""
+    sketcher = Sketcher(DedupeConfig(min_words=3), scope=5)
+    assert sketcher.keys_many(sections) == [sketcher.keys(h, t) for h, t in sections]
+
+
+def test_keys_leave_out_function_word_shingles_and_short_texts():
+    """Short texts get only the exact key; shingles of stop words only do not make bands."""
+    sketcher = Sketcher(DedupeConfig(), scope=1)
+    assert sketcher.keys("Hi", "too short to sketch").bands == ()
+    assert sketcher.keys("Hi", "too short to sketch").heading is None
+    assert len(sketcher.shingle_hashes("the cat of and to in it is a")) == 2  # two hold "cat"
+    only_stop_words = "the of and to in it is a"
+    assert len(sketcher.shingle_hashes(only_stop_words)) == 6  # none other: all of them
+    a = sketcher.keys("X", "brisk cobalt dune ember fjord glade harbor isle jasper")
+    b = sketcher.keys("Y", "brisk cobalt dune ember fjord glade harbor isle jasper")
+    assert a.bands == b.bands
+    assert a.heading != b.heading
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_fast_paths_agree_with_the_general_ones(text):
+    """ASCII text normalises and splits into words exactly as the Unicode path does."""
+    general = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    assert normalise(text) == general
+    assert words_of(general) == re.findall(r"\w+", general)
+
+
+def _facts_by_prefix(text: str) -> frozenset[str]:
+    """The definition of facts, word by word: a word starts a sentence if its prefix ends one."""
+    text = unicodedata.normalize("NFKC", text)
+    found: set[str] = set()
+    for match in re.finditer(r"\S+", text):
+        word = match.group().strip(".,;:!?()[]\"'«»„\u201c\u201d\u2018\u2019")
+        if not word:
+            continue
+        numbers = re.findall(r"\d+(?:[.,]\d+)*", word)
+        if numbers:
+            found.update(n.replace(",", "") for n in numbers)
+            continue
+        starts = match.start() == 0 or bool(re.search(r"[.!?:;]\s*$", text[: match.start()]))
+        if word[0].isupper() and not starts:
+            found.add(word.casefold())
+    return frozenset(found)
+
+
+_FACT_WORDS = ["Riverside", "opens", "9.", "Then", "(Salt", "12,500", "x:", "y;", "Marsh)", "?", ""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_FACT_WORDS), max_size=20).map(" ".join))
+def test_facts_follow_their_definition(text):
+    """Facts found in one pass equal the word-by-word definition (numbers, mid-sentence names)."""
+    assert facts(text) == _facts_by_prefix(text)
+
+
+def test_a_key_over_its_limit_finds_nothing_and_is_not_stored_again():
+    """A band shared by more sections than ``common_band`` is a common phrase: no candidates."""
+    config = DedupeConfig(common_band=1)
+    batch = _Batch(Matcher(config), {}, {}, _Limits(config, []))
+    sections = [Section(f"H{n}", 2, (" ".join(_VOCAB[n * 9 : n * 9 + 9]),)) for n in range(3)]
+    keys = [SectionKeys(exact=n, bands=(100, 200 + n)) for n in range(3)]
+    stored = [batch.match(section, k)[1] for section, k in zip(sections, keys, strict=True)]
+    assert stored[0] == (0, 100, 200)
+    assert stored[1] == (1, 100, 201)  # 100 held one section: still usable, now holds two
+    assert stored[2] == (2, 202)  # 100 holds two, over the limit of one: left out

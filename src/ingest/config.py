@@ -148,6 +148,13 @@ class DedupeConfig(_Model):
     generic_heading: int = Field(default=32, ge=1)
     """A heading over more canonical sections than this (``Conclusion``) is generic: the heading
     rule does not apply to it."""
+    min_bands: int = Field(default=2, ge=1)
+    """LSH bands a stored section must share with a new one to be compared by text (a copy
+    shares most of them; two texts that merely share a frequent phrase, one)."""
+    common_band: int = Field(default=64, ge=1)
+    """An LSH band shared by more canonical sections than this holds a phrase common on the site,
+    not a near-duplicate: it finds no candidates (copies share other bands, and exact copies
+    their text's key) and is not stored for more sections."""
     boilerplate_share: float = Field(default=0.5, gt=0.0, le=1.0)
     """A section on at least this share of a site's articles is flagged as its boilerplate ..."""
     boilerplate_min_articles: int = Field(default=5, ge=2)

@@ -7,7 +7,9 @@ compared only with the stored sections that can match it. Both are pure: no I/O.
 
 from ingest.dedupe.rule import (
     Deduper,
+    Matcher,
     Overrides,
+    Prepared,
     containment,
     content_words,
     facts,
@@ -20,7 +22,9 @@ from ingest.dedupe.sketch import SectionKeys, Sketcher, index_settings
 
 __all__ = [
     "Deduper",
+    "Matcher",
     "Overrides",
+    "Prepared",
     "SectionKeys",
     "Sketcher",
     "containment",

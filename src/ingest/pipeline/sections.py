@@ -13,18 +13,14 @@ __all__ = ["RegroupSummary", "SectionIndex", "ensure_grouped", "regroup", "scope
 
 import dataclasses
 import logging
+import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest.dedupe import (
-    Deduper,
-    Overrides,
-    SectionKeys,
-    Sketcher,
-    fingerprint,
-    index_settings,
-)
+from ingest.dedupe import Matcher, SectionKeys, Sketcher, fingerprint, index_settings
+from ingest.items import CanonicalSection, SectionMatch
 from ingest.store import queries, sections
 
 if TYPE_CHECKING:
@@ -33,7 +29,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from ingest.config import DedupeConfig
-    from ingest.items import Section, SectionMatch
+    from ingest.dedupe.rule import Prepared
+    from ingest.items import Section
     from ingest.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -44,44 +41,208 @@ def scope_of(config: DedupeConfig, site_id: int) -> int:
     return site_id if config.scope == "site" else 0
 
 
+Assigned = tuple[tuple["SectionMatch", ...], dict[str, tuple[int, ...]]]
+"""One article's matches, and the index keys of the canonical sections it founded."""
+
+
 class SectionIndex:
-    """Matches the sections of one scope's articles against what the database holds."""
+    """Matches the sections of one scope's articles against what the database holds.
+
+    A section's candidates are the canonical sections stored under one of its keys (its exact
+    text, its LSH bands, its ``always_merge`` group and, unless generic, its heading), exactly
+    those: :meth:`assign_many` asks the database once for a whole batch of articles and keeps
+    the batch's own new sections under their keys in memory, so a batch of one article and a
+    batch of many give the same groups.
+    """
 
     def __init__(self, config: DedupeConfig, scope: int) -> None:
         self._config = config
         self._sketcher = Sketcher(config, scope)
-        self._overrides = Overrides(config)
+        self._matcher = Matcher(config)
 
-    def keys(self, section: Section) -> SectionKeys:
-        """The index keys of ``section``, with its ``always_merge`` group's key if it has one."""
-        keys = self._sketcher.keys(section.heading, section.text)
-        if self._overrides:
-            group = self._overrides.always(
+    def keys_many(self, sections: Sequence[Section]) -> list[SectionKeys]:
+        """The index keys of ``sections``, with their ``always_merge`` group's key if any."""
+        keys = self._sketcher.keys_many([(s.heading, s.text) for s in sections])
+        overrides = self._matcher.overrides
+        if not overrides:
+            return keys
+        for position, section in enumerate(sections):
+            group = overrides.always(
                 fingerprint(section.heading, section.text), section.heading, section.text
             )
             if group is not None:
-                extra = self._sketcher.group_key(group)
-                keys = dataclasses.replace(keys, bands=(*keys.bands, extra))
+                keys[position] = dataclasses.replace(
+                    keys[position], group=self._sketcher.group_key(group)
+                )
         return keys
 
-    async def assign(
-        self, session: AsyncSession, article_sections: Sequence[Section]
-    ) -> tuple[tuple[SectionMatch, ...], dict[str, tuple[int, ...]]]:
+    def keys(self, section: Section) -> SectionKeys:
+        """The index keys of one section."""
+        return self.keys_many([section])[0]
+
+    async def assign(self, session: AsyncSession, article_sections: Sequence[Section]) -> Assigned:
         """Match one article's sections; also the keys of the canonical sections they found."""
-        keys = [self.keys(section) for section in article_sections]
-        known = await sections.candidates(
-            session,
-            (key for k in keys for key in k.lookup),
-            (k.heading for k in keys if k.heading is not None),
-            heading_limit=self._config.generic_heading,
+        return (await self.assign_many(session, [article_sections]))[0]
+
+    async def assign_many(
+        self, session: AsyncSession, articles: Sequence[Sequence[Section]]
+    ) -> list[Assigned]:
+        """Match the sections of ``articles``, in order, as if stored one article at a time."""
+        flat = [section for article in articles for section in article]
+        keys = self.keys_many(flat)
+        found = await sections.find_keys(
+            session, {key for k in keys for key in k.stored}, self._config.common_band + 1
         )
-        matches = Deduper(self._config, known, self._overrides).assign(article_sections)
-        new = {
-            match.canonical.fingerprint: keys[i].stored
-            for i, match in enumerate(matches)
-            if match.rule == "new"
-        }
-        return matches, new
+        limits = _Limits(self._config, keys)
+        wanted = {i for key, ids in found.items() if len(ids) <= limits.of(key) for i in ids}
+        stored = {c.id: c for c in await sections.canonical_sections(session, sorted(wanted))}
+        return _assign(_Batch(self._matcher, found, stored, limits), articles, keys)
+
+    def assign_alone(self, articles: Sequence[Sequence[Section]]) -> list[Assigned]:
+        """Match ``articles`` as :meth:`assign_many` would on an empty database (no I/O)."""
+        keys = self.keys_many([section for article in articles for section in article])
+        return _assign(_Batch(self._matcher, {}, {}, _Limits(self._config, keys)), articles, keys)
+
+
+def _assign(
+    batch: _Batch, articles: Sequence[Sequence[Section]], keys: Sequence[SectionKeys]
+) -> list[Assigned]:
+    results: list[Assigned] = []
+    position = 0
+    for article in articles:
+        matches: list[SectionMatch] = []
+        founded: dict[str, tuple[int, ...]] = {}
+        for section in article:
+            match, new_keys = batch.match(section, keys[position])
+            position += 1
+            matches.append(match)
+            if new_keys is not None:
+                founded[match.canonical.fingerprint] = new_keys
+        results.append((tuple(matches), founded))
+    return results
+
+
+class _Limits:
+    """How many canonical sections a key may hold before it is too common to find candidates."""
+
+    def __init__(self, config: DedupeConfig, keys: Sequence[SectionKeys]) -> None:
+        self._band = config.common_band
+        self._headings = {k.heading: config.generic_heading for k in keys if k.heading is not None}
+        self._exact = {k.exact for k in keys}
+
+    def of(self, key: int) -> int:
+        """The limit of ``key``: exact keys have none, heading and band keys theirs."""
+        if key in self._exact:
+            return sys.maxsize
+        return self._headings.get(key, self._band)
+
+
+class _Batch:
+    """The candidates of one batch: stored ones by key, and the batch's own new sections.
+
+    A section is prepared for the rule (shingles, words) only when it has a candidate or becomes
+    one: most sections match nothing and cost their keys alone.
+    """
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        found: dict[int, list[int]],
+        stored: dict[int | None, CanonicalSection],
+        limits: _Limits,
+    ) -> None:
+        self._matcher = matcher
+        self._found = found
+        self._stored = stored
+        self._limits = limits
+        self._min_bands = matcher.config.min_bands
+        self._prepared: dict[int, Prepared] = {}
+        self._new: dict[int, list[CanonicalSection]] = {}
+        self._prepared_new: dict[str, Prepared] = {}
+
+    def _stored_entry(self, canonical_id: int) -> Prepared:
+        entry = self._prepared.get(canonical_id)
+        if entry is None:
+            entry = self._prepared[canonical_id] = self._matcher.entry(self._stored[canonical_id])
+        return entry
+
+    def _new_entry(self, canonical: CanonicalSection) -> Prepared:
+        entry = self._prepared_new.get(canonical.fingerprint)
+        if entry is None:
+            entry = self._prepared_new[canonical.fingerprint] = self._matcher.entry(canonical)
+        return entry
+
+    def _under(self, key: int) -> tuple[list[int], list[CanonicalSection]] | None:
+        """The stored ids and the batch's new sections under ``key``; None if it is too common."""
+        under, new = self._found.get(key, []), self._new.get(key, [])
+        if len(under) + len(new) > self._limits.of(key):
+            return None
+        return under, new
+
+    def candidates(self, keys: SectionKeys) -> tuple[list[Prepared], set[int], set[int]]:
+        """A section's candidates oldest first, those only its heading found, its usable keys.
+
+        A candidate shares the section's exact text key or ``always_merge`` group, or at least
+        ``min_bands`` LSH bands (compared by text and heading), or its heading (compared by
+        heading only). A key over more canonical sections than its limit (a generic heading, a
+        common phrase's band) gives no candidates, and is not stored for one more.
+        """
+        usable: set[int] = set()
+        score: Counter[int] = Counter()
+        new_score: Counter[str] = Counter()
+        new: dict[str, CanonicalSection] = {}  # the batch's own, in the order they were founded
+        by_heading: set[int] = set()
+        new_by_heading: set[str] = set()
+        bands = set(keys.bands)
+        for key in keys.stored:
+            under = self._under(key)
+            if under is None:
+                continue
+            usable.add(key)
+            ids, founded = under
+            if key == keys.heading:
+                by_heading.update(ids)
+                new_by_heading.update(c.fingerprint for c in founded)
+            weight = 0 if key == keys.heading else 1 if key in bands else self._min_bands
+            for canonical_id in ids:
+                score[canonical_id] += weight
+            for canonical in founded:
+                new.setdefault(canonical.fingerprint, canonical)
+                new_score[canonical.fingerprint] += weight
+        enough = self._min_bands
+        ids = sorted(
+            i for i, n in score.items() if (n >= enough or i in by_heading) and i in self._stored
+        )
+        candidates = [self._stored_entry(i) for i in ids]
+        heading_only = {n for n, i in enumerate(ids) if score[i] < enough}
+        for founder, canonical in new.items():
+            if new_score[founder] < enough:
+                if founder not in new_by_heading:
+                    continue
+                heading_only.add(len(candidates))
+            candidates.append(self._new_entry(canonical))
+        return candidates, heading_only, usable
+
+    def match(
+        self, section: Section, keys: SectionKeys
+    ) -> tuple[SectionMatch, tuple[int, ...] | None]:
+        """The section's match, and its keys to store when it founds a new canonical section."""
+        candidates, heading_only, usable = self.candidates(keys)
+        if candidates:
+            probe = self._matcher.probe(section)
+            match = self._matcher.match(probe, candidates, heading_only)
+            if match is not None:
+                return match, None
+            founded = probe.canonical
+            self._prepared_new[founded.fingerprint] = probe
+        else:
+            founded = CanonicalSection(
+                fingerprint(section.heading, section.text), section.heading, section.text
+            )
+        stored = tuple(key for key in keys.stored if key in usable)
+        for key in stored:
+            self._new.setdefault(key, []).append(founded)
+        return SectionMatch(founded, 1.0, "new"), stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,32 +279,40 @@ async def regroup(
         await sections.clear_keys(session, ids)
         async for chunk in sections.article_batches(session, ids, batch=batch):
             loaded = await queries.load_sections(session, [article_id for article_id, _ in chunk])
+            by_scope: dict[int, list[tuple[int, int]]] = {}
             for article_id, site_id in chunk:
-                stored = loaded.get(article_id, [])
-                scope = scope_of(config, site_id)
+                by_scope.setdefault(scope_of(config, site_id), []).append((article_id, site_id))
+            for scope, members in by_scope.items():
                 if scope not in indexes:
                     indexes[scope] = SectionIndex(config, scope)
-                index = indexes[scope]
-                matches, keys = await index.assign(session, [s.section for s in stored])
-                canonical_ids = await sections.store_canonicals(
-                    session, site_id, [m.canonical for m in matches], keys
-                )
-                await sections.regroup_occurrences(
+                assigned = await indexes[scope].assign_many(
                     session,
-                    [
-                        (
-                            article_id,
-                            position,
-                            canonical_ids[m.canonical.fingerprint],
-                            m.similarity,
-                            m.rule,
-                        )
-                        for position, m in enumerate(matches)
-                    ],
+                    [[s.section for s in loaded.get(article_id, [])] for article_id, _ in members],
                 )
-                articles += 1
-                total += len(matches)
-                merged += sum(1 for m in matches if m.rule != "new")
+                new = [
+                    (site_id, match.canonical, founded[match.canonical.fingerprint])
+                    for (_, site_id), (matches, founded) in zip(members, assigned, strict=True)
+                    for match in matches
+                    if match.rule == "new"
+                ]
+                canonical_ids = await sections.insert_canonicals(session, new)
+                rows = [
+                    (
+                        article_id,
+                        position,
+                        m.canonical.id
+                        if m.canonical.id is not None
+                        else canonical_ids[m.canonical.fingerprint],
+                        m.similarity,
+                        m.rule,
+                    )
+                    for (article_id, _), (matches, _) in zip(members, assigned, strict=True)
+                    for position, m in enumerate(matches)
+                ]
+                await sections.regroup_occurrences(session, rows)
+                articles += len(members)
+                total += len(rows)
+                merged += sum(1 for row in rows if row[4] != "new")
         removed = await sections.delete_unused(session, site_ids=ids)
         for site_id in ids:
             flagged += await sections.flag_boilerplate(

@@ -1,9 +1,10 @@
 """The persistent near-duplicate index: candidate lookup, keys of new sections, boilerplate flags.
 
 The keys themselves are computed by :mod:`ingest.dedupe.sketch` (pure); this module stores and
-finds them. A lookup is three indexed queries whatever the size of the index: the band keys of
-one article's sections, its heading keys (at most ``heading_limit + 1`` rows each: a heading
-over more sections is generic and gives no candidates), then the candidates' rows.
+finds them. A lookup is two indexed queries whatever the size of the index (per 500 keys): the
+canonical ids under the keys of a batch of sections (at most ``heading_limit + 1`` under a heading
+key are stored: a heading over more sections is generic and gives no candidates), then the rows
+of the candidates.
 """
 
 from __future__ import annotations
@@ -12,22 +13,24 @@ __all__ = [
     "add_keys",
     "all_site_ids",
     "article_batches",
-    "candidates",
     "canonical_sections",
     "clear_keys",
     "dedupe_settings",
     "delete_unused",
+    "find_keys",
     "flag_boilerplate",
     "has_articles",
+    "insert_canonicals",
     "regroup_occurrences",
     "set_dedupe_settings",
     "store_canonicals",
 ]
 
+import json
 import math
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, text, update
 
 from ingest.items import CanonicalSection
 from ingest.store.db import IN_CHUNK, translate_errors
@@ -40,7 +43,7 @@ from ingest.store.models import (
     SiteRow,
     table_of,
 )
-from ingest.store.upsert import upsert
+from ingest.store.upsert import insert_rows
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -61,54 +64,85 @@ async def store_canonicals(
 ) -> dict[str, int]:
     """Insert and index the canonical sections without an id (first one wins); fingerprint → id."""
     known = {c.fingerprint: c.id for c in canonicals if c.id is not None}
-    first: dict[str, CanonicalSection] = {}
-    for canonical in canonicals:
-        if canonical.id is None:
-            first.setdefault(canonical.fingerprint, canonical)
+    new = [(site_id, c, keys.get(c.fingerprint, ())) for c in canonicals if c.id is None]
+    return known | await insert_canonicals(session, new)
+
+
+async def insert_canonicals(
+    session: AsyncSession, new: Sequence[tuple[int, CanonicalSection, Sequence[int]]]
+) -> dict[str, int]:
+    """Insert ``(site_id, canonical, keys)`` rows and their index keys; fingerprint → id.
+
+    Upserts on ``(site_id, fingerprint)``: the first heading and text win, and a section stored
+    before gets its id back (and the keys given). Within one call a fingerprint is inserted once.
+    """
+    first: dict[tuple[int, str], tuple[CanonicalSection, Sequence[int]]] = {}
+    for site_id, canonical, keys in new:
+        first.setdefault((site_id, canonical.fingerprint), (canonical, keys))
     if not first:
-        return known
-    rows = [
-        {"site_id": site_id, "fingerprint": c.fingerprint, "heading": c.heading, "text": c.text}
-        for c in first.values()
-    ]
-    statement = upsert(session, CanonicalSectionRow, keys=["site_id", "fingerprint"])
-    lookup = select(CanonicalSectionRow.fingerprint, CanonicalSectionRow.id).where(
-        CanonicalSectionRow.site_id == site_id, CanonicalSectionRow.fingerprint.in_(list(first))
+        return {}
+    rows = [(site, c.fingerprint, c.heading, c.text) for (site, _), (c, _) in first.items()]
+    table = table_of(CanonicalSectionRow).c
+    lookup = select(table.site_id, table.fingerprint, table.id).where(
+        table.site_id.in_(bindparam("sites", expanding=True)),
+        table.fingerprint.in_(bindparam("fingerprints", expanding=True)),
     )
-    with translate_errors("canonical_sections", f"site {site_id}"):
-        await session.execute(statement, rows)
-        ids = {fingerprint: int(id_) for fingerprint, id_ in await session.execute(lookup)}
-    await add_keys(session, ((ids[f], keys[f]) for f in first if f in keys))
-    return known | ids
-
-
-async def candidates(
-    session: AsyncSession,
-    keys: Iterable[int],
-    heading_keys: Iterable[int] = (),
-    heading_limit: int = 32,
-) -> list[CanonicalSection]:
-    """The stored canonical sections that share a key with a probe, oldest first."""
-    segments = await _segments(session)
-    bands = table_of(SectionBandRow).c
-    found: set[int] = set()
-    wanted = sorted(set(keys))
-    with translate_errors("section_bands", "lookup"):
+    ids: dict[tuple[int, str], int] = {}
+    wanted = sorted(first)
+    with translate_errors("canonical_sections", f"{len(first)} new"):
+        await insert_rows(
+            session,
+            CanonicalSectionRow,
+            ["site_id", "fingerprint", "heading", "text"],
+            rows,
+            ignore_existing=True,
+        )
         for start in range(0, len(wanted), IN_CHUNK):
-            statement = select(bands.canonical_id).where(
-                bands.segment.in_(segments), bands.band.in_(wanted[start : start + IN_CHUNK])
+            chunk = wanted[start : start + IN_CHUNK]
+            params = {"sites": sorted({s for s, _ in chunk}), "fingerprints": [f for _, f in chunk]}
+            for site, fingerprint, id_ in await session.execute(lookup, params):
+                if (site, fingerprint) in first:
+                    ids[int(site), fingerprint] = int(id_)
+    await add_keys(session, ((ids[k], keys) for k, (_, keys) in first.items() if keys))
+    return {fingerprint: id_ for (_, fingerprint), id_ in ids.items()}
+
+
+_FIND_KEYS = {
+    # one bound parameter for the whole list: no statement rebuilt per list length
+    "sqlite": "SELECT band, canonical_id FROM section_bands WHERE segment IN "
+    "(SELECT value FROM json_each(:segments)) AND band IN (SELECT value FROM json_each(:keys))",
+    "postgresql": "SELECT band, canonical_id FROM section_bands "
+    "WHERE segment = ANY(CAST(:segments AS integer[])) AND band = ANY(CAST(:keys AS bigint[]))",
+}
+_KEYS_PER_QUERY = 5000
+
+
+async def find_keys(session: AsyncSession, keys: Iterable[int], limit: int) -> dict[int, list[int]]:
+    """The canonical ids stored under each key, oldest first (keys without any are left out).
+
+    At most ``limit`` ids per key: a caller that allows fewer than ``limit`` learns that a key
+    holds more than it allows, whatever the exact count.
+    """
+    segments = await _segments(session)
+    found: dict[int, list[int]] = {}
+    wanted = sorted(set(keys))
+    dialect = session.get_bind().dialect.name
+    statement = text(_FIND_KEYS[dialect])
+    sqlite = dialect == "sqlite"
+    with translate_errors("section_bands", "lookup"):
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            params = (
+                {"segments": json.dumps(segments), "keys": json.dumps(chunk)}
+                if sqlite
+                else {"segments": segments, "keys": chunk}
             )
-            found.update(await session.scalars(statement))
-        for key in sorted(set(heading_keys)):
-            statement = (
-                select(bands.canonical_id)
-                .where(bands.segment.in_(segments), bands.band == key)
-                .limit(heading_limit + 1)
-            )
-            under = list(await session.scalars(statement))
-            if len(under) <= heading_limit:
-                found.update(under)
-    return await canonical_sections(session, sorted(found))
+            for band, canonical_id in await session.execute(statement, params):
+                found.setdefault(int(band), []).append(int(canonical_id))
+    for ids in found.values():
+        ids.sort()
+        del ids[limit:]
+    return found
 
 
 async def canonical_sections(session: AsyncSession, ids: Sequence[int]) -> list[CanonicalSection]:
@@ -129,13 +163,12 @@ async def canonical_sections(session: AsyncSession, ids: Sequence[int]) -> list[
 async def add_keys(session: AsyncSession, keys: Iterable[tuple[int, Iterable[int]]]) -> None:
     """Index canonical sections: ``(canonical_id, its keys)`` pairs."""
     rows = [
-        {"segment": canonical_id >> SEGMENT_BITS, "band": band, "canonical_id": canonical_id}
+        (canonical_id >> SEGMENT_BITS, band, canonical_id)
         for canonical_id, bands in keys
         for band in sorted(set(bands))
     ]
-    if rows:
-        with translate_errors("section_bands", "insert"):
-            await session.execute(insert(table_of(SectionBandRow)), rows)
+    with translate_errors("section_bands", "insert"):
+        await insert_rows(session, SectionBandRow, ["segment", "band", "canonical_id"], rows)
 
 
 async def clear_keys(session: AsyncSession, site_ids: Sequence[int]) -> None:

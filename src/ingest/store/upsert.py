@@ -9,7 +9,7 @@ re-runs and overlapping runs converge on the same rows::
 
 from __future__ import annotations
 
-__all__ = ["upsert", "upsert_by"]
+__all__ = ["insert_rows", "upsert", "upsert_by"]
 
 import functools
 from typing import TYPE_CHECKING, Any
@@ -92,3 +92,35 @@ async def upsert_by(
     """
     statement = upsert(session, model, keys=keys, update=[k for k in values if k not in keys])
     await session.execute(statement, dict(values))
+
+
+async def insert_rows(
+    session: AsyncSession,
+    model: type[Base],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    ignore_existing: bool = False,
+) -> None:
+    """Insert many plain rows straight through the driver's ``executemany``.
+
+    For the bulk rows of the dedupe index (keys, canonical sections, occurrences): SQLAlchemy's
+    per-row parameter processing costs several times what SQLite takes to store a row. The
+    values must already be what the driver takes (ints, strings, floats). ``ignore_existing``:
+    rows whose key is taken are skipped (the first one wins), as with :func:`upsert`.
+    """
+    if not rows:
+        return
+    connection = await session.connection()
+    sql = _insert_sql(connection.dialect.paramstyle, model, tuple(columns), ignore_existing)
+    await connection.exec_driver_sql(sql, list(rows))
+
+
+@functools.cache
+def _insert_sql(paramstyle: str, model: type[Base], columns: tuple[str, ...], ignore: bool) -> str:
+    table = table_of(model)
+    names = ", ".join(table.c[column].name for column in columns)  # KeyError: not a column
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    values = ", ".join([placeholder] * len(columns))
+    conflict = " ON CONFLICT DO NOTHING" if ignore else ""
+    return f"INSERT INTO {table.name} ({names}) VALUES ({values}){conflict}"  # noqa: S608  (names from the schema, values bound)
