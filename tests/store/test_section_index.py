@@ -10,14 +10,19 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from ingest.config import DedupeConfig, MergeRule
 from ingest.items import Article, Section
 from ingest.pipeline.sections import SectionIndex, ensure_grouped, regroup, scope_of
 from ingest.store import queries, repository, sections
 from ingest.store.db import Database
-from ingest.store.models import CanonicalSectionRow, SectionBandRow, SectionOccurrenceRow
+from ingest.store.models import (
+    SEGMENT_BITS,
+    CanonicalSectionRow,
+    SectionBandRow,
+    SectionOccurrenceRow,
+)
 from ingest.store.repository import PageRecord
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -227,3 +232,24 @@ async def test_changed_settings_regroup_the_site(database):
     assert summary.merged == 1
     assert [g[3] for g in await _groups(database)] == ["new", "heading"]
     assert await ensure_grouped(database, config, site_id) is None  # now current
+
+
+async def test_lookup_asks_every_segment_up_to_the_newest(database):
+    """Keys of sections with ids past the first segment (``id >> 17``) are found by a lookup."""
+    async with database.transaction() as session:
+        site_id = await repository.upsert_site(session, "s", "https://s.example/")
+        for canonical_id in (3, (1 << SEGMENT_BITS) + 5, (2 << SEGMENT_BITS) + 1):
+            await session.execute(
+                insert(CanonicalSectionRow).values(
+                    id=canonical_id,
+                    site_id=site_id,
+                    fingerprint=f"f{canonical_id}",
+                    heading="",
+                    text=str(canonical_id),
+                )
+            )
+            await sections.add_keys(session, [(canonical_id, [canonical_id * 10, 7])])
+    async with database.session() as session:
+        found = await sections.find_keys(session, [30, 7, ((2 << SEGMENT_BITS) + 1) * 10], 10)
+    newest = (2 << SEGMENT_BITS) + 1
+    assert found == {30: [3], 7: [3, (1 << SEGMENT_BITS) + 5, newest], newest * 10: [newest]}

@@ -51,11 +51,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def _segments(session: AsyncSession) -> list[int]:
-    top = (await session.execute(select(func.max(CanonicalSectionRow.id)))).scalar_one()
-    return list(range(((top or 0) >> SEGMENT_BITS) + 1))
-
-
 async def store_canonicals(
     session: AsyncSession,
     site_id: int,
@@ -107,12 +102,20 @@ async def insert_canonicals(
     return {fingerprint: id_ for (_, fingerprint), id_ in ids.items()}
 
 
+# Every segment of the index (``canonical_id >> SEGMENT_BITS`` up to the newest), then the keys;
+# one bound parameter for the whole list of keys, so no statement is rebuilt per list length.
 _FIND_KEYS = {
-    # one bound parameter for the whole list: no statement rebuilt per list length
-    "sqlite": "SELECT band, canonical_id FROM section_bands WHERE segment IN "
-    "(SELECT value FROM json_each(:segments)) AND band IN (SELECT value FROM json_each(:keys))",
-    "postgresql": "SELECT band, canonical_id FROM section_bands "
-    "WHERE segment = ANY(CAST(:segments AS integer[])) AND band = ANY(CAST(:keys AS bigint[]))",
+    "sqlite": (
+        "WITH RECURSIVE segments(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM segments "
+        "WHERE n < (SELECT coalesce(max(id), 0) FROM canonical_sections) >> :bits) "
+        "SELECT band, canonical_id FROM section_bands WHERE segment IN (SELECT n FROM segments) "
+        "AND band IN (SELECT value FROM json_each(:keys))"
+    ),
+    "postgresql": (
+        "SELECT band, canonical_id FROM section_bands WHERE segment = ANY(ARRAY(SELECT "
+        "generate_series(0, (SELECT coalesce(max(id), 0) FROM canonical_sections) >> :bits))) "
+        "AND band = ANY(CAST(:keys AS bigint[]))"
+    ),
 }
 _KEYS_PER_QUERY = 5000
 
@@ -121,22 +124,19 @@ async def find_keys(session: AsyncSession, keys: Iterable[int], limit: int) -> d
     """The canonical ids stored under each key, oldest first (keys without any are left out).
 
     At most ``limit`` ids per key: a caller that allows fewer than ``limit`` learns that a key
-    holds more than it allows, whatever the exact count.
+    holds more than it allows, whatever the exact count. One query per 5,000 keys.
     """
-    segments = await _segments(session)
     found: dict[int, list[int]] = {}
     wanted = sorted(set(keys))
     dialect = session.get_bind().dialect.name
     statement = text(_FIND_KEYS[dialect])
-    sqlite = dialect == "sqlite"
     with translate_errors("section_bands", "lookup"):
         for start in range(0, len(wanted), _KEYS_PER_QUERY):
             chunk = wanted[start : start + _KEYS_PER_QUERY]
-            params = (
-                {"segments": json.dumps(segments), "keys": json.dumps(chunk)}
-                if sqlite
-                else {"segments": segments, "keys": chunk}
-            )
+            params = {
+                "bits": SEGMENT_BITS,
+                "keys": json.dumps(chunk) if dialect == "sqlite" else chunk,
+            }
             for band, canonical_id in await session.execute(statement, params):
                 found.setdefault(int(band), []).append(int(canonical_id))
     for ids in found.values():
