@@ -6,20 +6,19 @@ id, or 0 when sections are deduped across all sites) so scopes never see each ot
 - one **exact** key: a hash of the normalised text (of the fingerprint when the text is empty),
   the fast path for copies;
 - ``bands`` **LSH band** keys from a MinHash (datasketch's ``affine32`` scheme and permutations,
-  ``bands * rows`` of them) of the text's word 3-shingles, shingles of stop words only left out:
-  two sections share a band with probability ``1 - (1 - J**rows) ** bands`` for a shingle
-  Jaccard ``J``;
+  ``bands * rows`` of them, computed here in bulk) of the text's word 3-shingles, shingles of
+  stop words only left out: two sections share a band with probability ``J ** rows`` for a
+  shingle Jaccard ``J``;
 - one **heading** key, a hash of the normalised heading: the candidates of the heading rule.
 
 Sections under ``min_words`` get only the exact key, as they merge by nothing else. The keys are
 a pure function of the section and :class:`~ingest.config.DedupeConfig`'s index settings
 (:func:`index_settings`), so the index can be rebuilt from the stored sections at any time.
 
-:meth:`Sketcher.keys_many` sketches many sections at once: each word is hashed once (and
-remembered), a shingle's hash is mixed from its three word hashes, and the permutations and
-minima run as a few numpy operations over every shingle of the batch, so a section costs a few
-microseconds instead of a MinHash object's update. The values are exactly datasketch's for the
-same shingle hashes (a test pins it).
+:meth:`Sketcher.keys_many` sketches many sections at once, in numpy over the bytes of all their
+texts: a word's hash is a polynomial of its bytes, a shingle's mixes its three words' hashes,
+and the permutations and minima run over every shingle of the batch in a few operations. The
+MinHash values are exactly datasketch's for the same shingle hashes (a test pins it).
 """
 
 from __future__ import annotations
@@ -27,11 +26,10 @@ from __future__ import annotations
 __all__ = ["SectionKeys", "Sketcher", "index_settings"]
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from ingest.dedupe.rule import STOP_WORDS, heading_key, normalise
 
@@ -60,12 +58,12 @@ class SectionKeys:
     heading: int | None = None
     group: int | None = None
     """The key of the ``always_merge`` group the section belongs to, if any."""
+    stored: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """Every key, as stored for a canonical section."""
 
-    @property
-    def stored(self) -> tuple[int, ...]:
-        """Every key, as stored for a canonical section."""
+    def __post_init__(self) -> None:
         extra = tuple(k for k in (self.heading, self.group) if k is not None)
-        return (self.exact, *self.bands, *extra)
+        object.__setattr__(self, "stored", (self.exact, *self.bands, *extra))
 
 
 def index_settings(config: DedupeConfig) -> str:
@@ -79,6 +77,18 @@ def index_settings(config: DedupeConfig) -> str:
 def _key(*parts: int | str) -> int:
     data = "\x1f".join(str(part) for part in parts).encode()
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+
+def _permutations(count: int, seed: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """The ``affine32`` permutations ``h -> a * h + b`` (odd ``a``) datasketch draws for ``seed``.
+
+    Drawn as datasketch draws them, so the values are its MinHash's (a test compares them),
+    without importing it (and scipy with it) in every process that sketches.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, count, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(values: NDArray[np.uint32]) -> NDArray[np.uint32]:
@@ -105,9 +115,7 @@ class Sketcher:
     def __init__(self, config: DedupeConfig, scope: int) -> None:
         self._config = config
         self._scope = scope
-        permutations = MinHash(num_perm=config.bands * config.rows, seed=_SEED).permutations
-        self._a = np.asarray(permutations[0], dtype=np.uint32)
-        self._b = np.asarray(permutations[1], dtype=np.uint32)
+        self._a, self._b = _permutations(config.bands * config.rows, _SEED)
         self._salts = np.array(
             [_key(scope, _BAND, band) for band in range(config.bands)], dtype=np.int64
         ).view(np.uint64)

@@ -187,6 +187,8 @@ class _Batch:
         heading only). A key over more canonical sections than its limit (a generic heading, a
         common phrase's band) gives no candidates, and is not stored for one more.
         """
+        if not any(key in self._found or key in self._new for key in keys.stored):
+            return [], set(), set(keys.stored)  # the usual case: nothing stored under its keys
         usable: set[int] = set()
         score: Counter[int] = Counter()
         new_score: Counter[str] = Counter()
