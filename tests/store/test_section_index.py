@@ -105,6 +105,11 @@ async def test_two_runs_and_a_regroup_give_identical_groups(database_url, tmp_pa
     """Same data, same order: the same rows on a second database and after a rebuild."""
     config = DedupeConfig()
     results = []
+    calls: list[tuple[str, int, int]] = []
+
+    def record(step: str, done: int, total: int) -> None:
+        calls.append((step, done, total))
+
     for name in ("one", "two"):
         url = database_url if name == "one" else f"sqlite+aiosqlite:///{tmp_path / 'two.db'}"
         database = Database.from_url(url)
@@ -117,8 +122,12 @@ async def test_two_runs_and_a_regroup_give_identical_groups(database_url, tmp_pa
                 async with database.session() as session:
                     site_ids = await sections.all_site_ids(session)
                 bands = await _count(database, SectionBandRow)
-                summary = await regroup(database, config, site_ids, batch=7)
+                summary = await regroup(database, config, site_ids, batch=7, progress=record)
                 assert summary.articles == len(_corpus())
+                done = [d for _, d, _ in calls]  # progress after each batch, up to every article
+                assert done == sorted(done)
+                assert len(done) == -(-len(_corpus()) // 7)
+                assert calls[-1] == ("regroup", len(_corpus()), len(_corpus()))
                 assert await _groups(database) == results[0]
                 assert await _count(database, SectionBandRow) == bands
         finally:

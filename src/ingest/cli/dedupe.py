@@ -16,6 +16,7 @@ from ingest.pipeline.sections import RegroupSummary, regroup
 from ingest.store import sections
 from ingest.store.db import Database
 from ingest.store.lock import run_lock
+from ingest.tables import progress_display
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,8 +41,9 @@ def dedupe_command(rebuild: bool, source: Path, database: str | None, fmt: str) 
     as runs do: same data and settings, same groups. Use it after changing thresholds,
     'never_merge' / 'always_merge' or the scope. Memory stays flat (articles are read in
     batches); it runs in one transaction, so an interrupted rebuild changes nothing, and it
-    holds the run lock, so it never overlaps a run. A run whose
-    index settings (bands, rows, min_words, scope) changed regroups on its own.
+    holds the run lock, so it never overlaps a run. A bar on stderr (when it is a terminal)
+    counts the articles replayed. A run whose index settings (bands, rows, min_words,
+    generic_heading, common_band, scope) changed regroups on its own.
 
     \b
     Example:
@@ -59,7 +61,8 @@ def dedupe_command(rebuild: bool, source: Path, database: str | None, fmt: str) 
                 await db.upgrade()
                 async with db.session() as session:
                     site_ids = await sections.all_site_ids(session)
-                return await regroup(db, config.dedupe, site_ids)
+                with progress_display() as progress:
+                    return await regroup(db, config.dedupe, site_ids, progress=progress)
         finally:
             await db.dispose()
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ingest.config import DedupeConfig
     from ingest.dedupe.rule import Prepared
     from ingest.items import Section
+    from ingest.pipeline.context import Progress
     from ingest.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -266,18 +267,25 @@ class RegroupSummary:
 
 
 async def regroup(
-    database: Database, config: DedupeConfig, site_ids: Sequence[int], *, batch: int = 200
+    database: Database,
+    config: DedupeConfig,
+    site_ids: Sequence[int],
+    *,
+    batch: int = 200,
+    progress: Progress | None = None,
 ) -> RegroupSummary:
     """Recompute every duplicate group of ``site_ids`` with ``config``, in one transaction.
 
     Articles are replayed in storage order, ``batch`` at a time, so memory stays flat however
     many there are; a kill rolls everything back, leaving the previous groups intact.
+    ``progress("regroup", articles done, articles in all)`` is called after each batch.
     """
     started = time.perf_counter()
     ids = sorted(site_ids)
     indexes: dict[int, SectionIndex] = {}
     articles = total = merged = flagged = 0
     async with database.transaction() as session:
+        count = await sections.count_articles(session, ids) if progress is not None else 0
         await sections.clear_keys(session, ids)
         async for chunk in sections.article_batches(session, ids, batch=batch):
             loaded = await queries.load_sections(session, [article_id for article_id, _ in chunk])
@@ -315,6 +323,8 @@ async def regroup(
                 articles += len(members)
                 total += len(rows)
                 merged += sum(1 for row in rows if row[4] != "new")
+            if progress is not None:
+                progress("regroup", articles, count)
         removed = await sections.delete_unused(session, site_ids=ids)
         for site_id in ids:
             flagged += await sections.flag_boilerplate(

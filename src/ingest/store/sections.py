@@ -15,6 +15,7 @@ __all__ = [
     "article_batches",
     "canonical_sections",
     "clear_keys",
+    "count_articles",
     "dedupe_settings",
     "delete_unused",
     "find_keys",
@@ -284,6 +285,12 @@ async def article_batches(
             return
         yield rows
         after = rows[-1][0]
+
+
+async def count_articles(session: AsyncSession, site_ids: Sequence[int]) -> int:
+    """How many articles ``site_ids`` have."""
+    statement = select(func.count()).select_from(ArticleRow).where(ArticleRow.site_id.in_(site_ids))
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def has_articles(session: AsyncSession, site_ids: Sequence[int]) -> bool:
