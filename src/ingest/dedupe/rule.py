@@ -23,10 +23,11 @@ The rule (explained with its reasons in ``docs/dedupe.md``), tried in this order
 
 Sections with fewer than ``min_words`` words merge only by rule 1. A section that matches
 nothing founds a new canonical section (rule ``new``); ``always_merge`` and ``never_merge`` in
-config override the rules (:mod:`ingest.dedupe.overrides`). The deduper is given the canonical
-sections that can match (the pipeline asks the database index for one article's candidates,
-:mod:`ingest.dedupe.sketch`) and, within them, compares only sections that share a shingle or
-a heading. It is deterministic: ties go to the oldest canonical section.
+config override the rules (:mod:`ingest.dedupe.overrides`). :class:`Matcher` applies the rules
+to one section and the candidates it is given, oldest first (the pipeline's come from the
+database index, :mod:`ingest.pipeline.sections`; candidates found by the heading alone meet the
+heading rule only); :class:`Deduper` holds sections in memory and gives each the ones that share
+a shingle, the text or the heading. Both are deterministic: ties go to the oldest.
 """
 
 from __future__ import annotations
