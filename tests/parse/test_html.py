@@ -162,6 +162,55 @@ def test_title_falls_back_to_metadata_without_h1() -> None:
     assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "From LD"
 
 
+def test_declared_title_wins_over_a_different_h1() -> None:
+    """og:title, not a display h1 with other words, is the title; the h1 still opens no section."""
+    html = _page(
+        f"<article><h1>Make it yours</h1><p>{FILLER}</p></article>",
+        "<meta property='og:title' content='Browser \u2014 Customize and make it your own'>",
+    )
+    article = parse_article(html, URL)
+    assert article.title == "Browser \u2014 Customize and make it your own"
+    assert [s.heading for s in article.sections] == [""]
+
+
+def test_title_suffix_goes_only_when_it_names_the_site_or_an_h1_confirms() -> None:
+    """An unnamed last part stays unless the content's h1 is what is left; the domain names too."""
+    head = "<title>On Recent Events - Jane Q. Writer (jqw)</title>"
+    body = f"<main><p>{FILLER}</p></main>"
+    assert parse_article(_page(body, head), URL).title == "On Recent Events - Jane Q. Writer (jqw)"
+    confirmed = f"<main><h1>On Recent Events</h1><p>{FILLER}</p></main>"
+    head = "<title>On Recent Events - Jane Writer</title>"
+    assert parse_article(_page(confirmed, head), URL).title == "On Recent Events"
+    head = "<title>Ferry route approved | Harbour Gazette</title>"
+    gazette = "https://www.harbourgazette.example/news/ferry"
+    assert parse_article(_page(body, head), URL).title == "Ferry route approved | Harbour Gazette"
+    head = "<title>Ferry route approved | HarbourGazette</title>"
+    assert parse_article(_page(body, head), gazette).title == "Ferry route approved"
+
+
+def test_a_logo_h1_outside_the_content_confirms_no_cut() -> None:
+    """A header h1 equal to the <title>'s first part is the site's logo, not the title."""
+    html = _page(
+        f"<header><h1>Blog Name</h1></header><article><p>{FILLER}</p></article>",
+        "<title>Blog Name :: A post about tide pools</title>",
+    )
+    assert parse_article(html, URL).title == "Blog Name :: A post about tide pools"
+
+
+def test_json_ld_in_cdata_and_name_over_a_descriptive_headline() -> None:
+    """JSON-LD wrapped in CDATA is read; a headline that is a description yields to its name."""
+    ld = (
+        '<script type="application/ld+json">//<![CDATA[\n{"@type":"Article",'
+        '"name":"Hermitian matrix","headline":"matrix equal to its conjugate-transpose"}\n//]]>'
+        "</script><title>Hermitian matrix - Wikipedia</title>"
+    )
+    assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "Hermitian matrix"
+    ld = ld.replace('"name":"Hermitian matrix",', "").replace("//<![CDATA[", "<![CDATA[")
+    ld = ld.replace("//]]>", "]]>")
+    page = _page(f"<p>{FILLER}</p>", ld)
+    assert parse_article(page, URL).title == "matrix equal to its conjugate-transpose"
+
+
 def test_description_comes_from_meta_and_is_never_invented() -> None:
     """Meta description, else og:description, else None (not the first paragraph)."""
     og = "<meta property='og:description' content=' OG  text '>"

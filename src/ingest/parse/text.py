@@ -13,6 +13,7 @@ __all__ = [
     "detect_encoding",
     "normalize_language",
     "normalize_whitespace",
+    "same_words",
     "strip_site_name",
     "strip_unmatched_quotes",
     "titles_agree",
@@ -97,38 +98,71 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
+def _short(text: str) -> bool:
+    """True when every separated part of ``text`` is short enough to be a site name."""
+    parts = [text]
+    for sep in _TITLE_SEPARATORS:
+        parts = [piece for part in parts for piece in part.split(sep)]
+    return all(len(_fold(part).split()) <= _MAX_SITE_NAME_WORDS for part in parts)
+
+
+def _cuts(title: str) -> list[tuple[str, str]]:
+    """Every (head, tail) split of ``title`` at a separator, the longest head first."""
+    cuts = [
+        (title[:index].strip(), title[index + len(sep) :].strip())
+        for sep in _TITLE_SEPARATORS
+        for index in (i for i in range(len(title)) if title.startswith(sep, i))
+    ]
+    return sorted(cuts, key=lambda cut: -len(cut[0]))
+
+
+def strip_site_name(
+    title: str, site_names: tuple[str, ...] = (), confirmed: tuple[str, ...] = ()
+) -> str:
     """Remove a ``" | Site"``/``" - Site"`` suffix (or ``"Site | "`` prefix) from a page title.
 
-    A named site (``og:site_name``) is removed wherever it sits at either end. Without a name,
-    the last separated part is dropped when it is short (at most four words) and what stays
-    has at least two words: ``"How it works - Acme Blog"`` becomes ``"How it works"``.
+    A named site (``og:site_name``, the publisher, the domain) is removed wherever it sits at
+    either end. Any other short last part (at most four words a part) goes only when the page
+    confirms what stays: ``confirmed`` (the page's ``<h1>`` texts) holds the same words (a
+    first part is never cut so: an h1 equal to it is a site logo, not the title). So
+    ``"How it works - Acme Blog"`` with an h1 "How it works" gives ``"How it works"``, and
+    ``"Python - a language"`` or ``"Essay - Jane Q. Writer"`` without such an h1 stay whole.
     """
     folded_names = {_fold(name) for name in site_names if _fold(name)}
     for sep in _TITLE_SEPARATORS:
         head, found, tail = title.rpartition(sep)
         if found and _fold(tail) in folded_names and head.strip():
-            return strip_site_name(head.strip(), site_names)
+            return strip_site_name(head.strip(), site_names, confirmed)
         head, found, tail = title.partition(sep)
         if found and _fold(head) in folded_names and tail.strip():
-            return strip_site_name(tail.strip(), site_names)
-    if _fold(title) in folded_names:
+            return strip_site_name(tail.strip(), site_names, confirmed)
+    folded_confirmed = {_fold(text) for text in confirmed if _fold(text)}
+    if not folded_confirmed or _fold(title) in folded_confirmed:
         return title
-    for sep in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(sep)
-        if (
-            found and len(tail.split()) <= _MAX_SITE_NAME_WORDS and len(head.split()) >= 2  # noqa: PLR2004  (one word is too little to be a title)
-        ):
-            return head.strip()
+    for head, tail in _cuts(title):
+        if head and tail and _fold(head) in folded_confirmed and _short(tail):
+            return head
     return title
 
 
-def clean_title(raw: str, site_names: tuple[str, ...] = (), *, strip_suffix: bool = True) -> str:
+def clean_title(
+    raw: str,
+    site_names: tuple[str, ...] = (),
+    *,
+    strip_suffix: bool = True,
+    confirmed: tuple[str, ...] = (),
+) -> str:
     """Whitespace-normalise a title, drop a site-name suffix and stray end quotes."""
     title = normalize_whitespace(raw)
     if strip_suffix:
-        title = strip_site_name(title, site_names)
+        title = strip_site_name(title, site_names, confirmed)
     return strip_unmatched_quotes(title)
+
+
+def same_words(first: str, second: str) -> bool:
+    """True when two titles are the same words, case and punctuation aside."""
+    a = _fold(first)
+    return bool(a) and a == _fold(second)
 
 
 def titles_agree(first: str, second: str) -> bool:
