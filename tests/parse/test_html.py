@@ -424,3 +424,16 @@ def test_metadata_absent_is_empty_not_invented():
     article = parse_article(_head(""), "https://plain.example/")
     assert (article.authors, article.published, article.modified) == ((), None, None)
     assert (article.canonical_url, article.site_name) == (None, None)
+
+
+def test_mathml_formulas_are_text_and_their_tex_annotation_is_not() -> None:
+    """A <math> formula reads as text (even in a `CtxtMenu` container); its TeX copy does not."""
+    formula = (
+        '<mjx-container class="MathJax CtxtMenu_Attached_0"><math><semantics><mi>a</mi>'
+        "<mo>\u2260</mo><mn>0</mn><annotation encoding='application/x-tex'>a \\neq 0"
+        "</annotation></semantics></math></mjx-container>"
+    )
+    html = _page(f"<article><p>When {formula}, there are two roots. {FILLER}</p></article>")
+    text = parse_article(html, URL).sections[0].paragraphs[0]
+    assert text.startswith("When a\u22600, there are two roots.")
+    assert "neq" not in text

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
 # Never text: code, styling, embedded documents, form controls and ad slots (`<ins>` is what
-# AdSense and most ad servers inject). Removed from the whole page before looking for content.
+# AdSense and most ad servers inject), and a formula's machine-readable source (a MathML
+# `<annotation>` repeats the formula as TeX; the `<math>` itself is content, read as text).
+# Removed from the whole page before looking for content.
 NON_CONTENT_TAGS = frozenset(
     {
         "script",
@@ -48,7 +50,8 @@ NON_CONTENT_TAGS = frozenset(
         "embed",
         "canvas",
         "svg",
-        "math",
+        "annotation",
+        "annotation-xml",
         "form",
         "button",
         "input",
@@ -210,7 +213,9 @@ def chrome_reason(node: LexborNode) -> str | None:
     for token in _tokens(node):
         for name, pattern in CHROME_CLASS_RULES:
             if pattern.search(token):
-                return name
+                # A formula is never chrome, whatever its renderer's classes say
+                # (MathJax's `CtxtMenu_Attached` reads as a menu).
+                return None if node.css_first("math") is not None else name
     return None
 
 
