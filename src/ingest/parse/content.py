@@ -49,6 +49,11 @@ _INLINE = frozenset(
 )  # fmt: skip
 # A unit shorter than this (characters) says nothing about its container.
 _MIN_UNIT_CHARS = 25
+# How far above the densest block a run of like blocks is looked for, how many like siblings
+# make a run, and how link-heavy a like sibling may be.
+_WIDEN_LEVELS = 3
+_MIN_LIKE_BLOCKS = 2
+_MAX_LIKE_LINK_DENSITY = 0.3
 # Commas in Latin, CJK full-width and Japanese ideographic forms.
 _COMMAS = (",", "\uff0c", "\u3001")
 
@@ -175,4 +180,38 @@ def find_content(body: LexborNode) -> LexborNode:
                 while (node.tag or "") in _TEXT_BLOCKS and node.parent is not None:
                     node = node.parent
                 return node
-    return best_by_density(body)
+    return _widen_to_repeated_blocks(best_by_density(body))
+
+
+def _signature(node: LexborNode) -> tuple[str, str]:
+    return node.tag or "", " ".join(sorted((node.attributes.get("class") or "").split()))
+
+
+def _widen_to_repeated_blocks(best: LexborNode) -> LexborNode:
+    """The parent of ``best``'s block when the block is one of a run of like blocks of text.
+
+    Pages built of repeated step or section blocks (``div.step`` after ``div.step``) put each
+    paragraph in its own block, so the densest block is one step: when ``best`` or one of its
+    nearest ancestors has at least two siblings of the same tag and class holding text, with
+    few links, the article is their common parent.
+    """
+    node = best
+    for _ in range(_WIDEN_LEVELS):
+        parent = node.parent
+        if parent is None or not parent.is_element_node or (parent.tag or "") == "body":
+            break
+        signature = _signature(node)
+        if signature[1]:
+            like = [
+                sibling
+                for sibling in _elements(parent)
+                if sibling.mem_id != node.mem_id
+                and _signature(sibling) == signature
+                and not is_never_content(sibling)
+                and _text_len(sibling) >= _MIN_UNIT_CHARS
+                and link_density(sibling) < _MAX_LIKE_LINK_DENSITY
+            ]
+            if len(like) >= _MIN_LIKE_BLOCKS:
+                return parent
+        node = parent
+    return best
