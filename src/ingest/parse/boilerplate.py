@@ -22,6 +22,7 @@ __all__ = [
     "is_never_content",
     "link_density",
     "listing_reason",
+    "outermost",
     "remove_chrome",
     "remove_non_content",
 ]
@@ -30,7 +31,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from ingest.parse.text import normalize_whitespace
+from ingest.parse.text import normalize_whitespace, text_length
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -64,6 +65,8 @@ NON_CONTENT_TAGS = frozenset(
         "meta",
     }
 )
+
+_NON_CONTENT_SELECTOR = ", ".join(sorted(NON_CONTENT_TAGS))
 
 # Page structure that is chrome wherever it appears: menus, side columns, page footers.
 # (`header` is handled apart: an article's own header holds its h1.)
@@ -136,6 +139,9 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+# Every class/id rule in one pattern, a cheap first test of a token (most match no rule).
+_ANY_CLASS_RULE = re.compile("|".join(f"(?:{p.pattern})" for _, p in CHROME_CLASS_RULES))
+
 # Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
 LABEL_TEXTS = frozenset(
     {
@@ -183,7 +189,10 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 def _tokens(node: LexborNode) -> list[str]:
     attrs = node.attributes
     raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return [_CAMEL.sub("-", token).lower() for token in raw.split()]
+    # Only a token with a capital can have a camelCase boundary.
+    return [
+        token if token.lower() == token else _CAMEL.sub("-", token).lower() for token in raw.split()
+    ]
 
 
 def is_hidden(node: LexborNode) -> bool:
@@ -211,6 +220,8 @@ def chrome_reason(node: LexborNode) -> str | None:
         if matched:
             return name
     for token in _tokens(node):
+        if not _ANY_CLASS_RULE.search(token):
+            continue
         for name, pattern in CHROME_CLASS_RULES:
             if pattern.search(token):
                 # A formula is never chrome, whatever its renderer's classes say
@@ -227,6 +238,7 @@ NEVER_CONTENT_RULES = frozenset({"comment", "related", "share", "newsletter", "c
 _NEVER_PATTERNS = tuple(
     pattern for name, pattern in CHROME_CLASS_RULES if name in NEVER_CONTENT_RULES
 )
+_ANY_NEVER = re.compile("|".join(f"(?:{p.pattern})" for p in _NEVER_PATTERNS))
 # Any class/id part naming a comment thread (``comment-box``, ``user-comments``), except the
 # states and counters articles carry (``comments-open``, ``comment-count``).
 _COMMENT_PART = _parts(r"comments?", r"disqus\w*")
@@ -244,7 +256,7 @@ def is_never_content(node: LexborNode) -> bool:
     tokens = _tokens(node)
     if any(_COMMENT_PART.search(t) and not _COMMENT_STATE.search(t) for t in tokens):
         return True
-    return any(pattern.search(token) for token in tokens for pattern in _NEVER_PATTERNS)
+    return any(_ANY_NEVER.search(token) for token in tokens)
 
 
 def is_label_text(text: str) -> bool:
@@ -254,7 +266,7 @@ def is_label_text(text: str) -> bool:
 
 
 def _text_len(node: LexborNode) -> int:
-    return len(normalize_whitespace(node.text(deep=True, separator="")))
+    return text_length(node.text(deep=True, separator=""))
 
 
 def link_density(node: LexborNode) -> float:
@@ -272,15 +284,7 @@ def _children(node: LexborNode) -> list[LexborNode]:
 
 def remove_non_content(root: LexborNode) -> None:
     """Remove the tags that never hold text (scripts, forms, embeds, ad slots) under ``root``."""
-    doomed: list[LexborNode] = []
-    stack = _children(root)
-    while stack:
-        node = stack.pop()
-        if (node.tag or "") in NON_CONTENT_TAGS:
-            doomed.append(node)
-        else:
-            stack.extend(_children(node))
-    for node in doomed:
+    for node in outermost(root.css(_NON_CONTENT_SELECTOR)):
         node.decompose()
 
 
@@ -323,7 +327,7 @@ def _norm_text(node: LexborNode) -> str:
     return normalize_whitespace(node.text(deep=True, separator=" "))
 
 
-def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
     """Drop nodes nested in another node of the list."""
     ids = {node.mem_id for node in nodes}
     out = []
@@ -365,7 +369,7 @@ def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | Non
     Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
     when it has at least three, and the content holds little text outside them.
     """
-    articles = [node for node in _outermost(body.css("article")) if _text_len(node)]
+    articles = [node for node in outermost(body.css("article")) if _text_len(node)]
     teasers = _teaser_headings(content, url)
     sizes = [_text_len(node) for node in articles]
     if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
@@ -374,7 +378,7 @@ def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | Non
         reason = f"listing page: {len(teasers)} headings link to other pages"
     else:
         return None
-    cards = _outermost([*articles, *(h.parent or h for h in teasers)])
+    cards = outermost([*articles, *(h.parent or h for h in teasers)])
     if any(card.mem_id == content.mem_id or _is_inside(content, card) for card in cards):
         return reason
     inside = [card for card in cards if _is_inside(card, content)]

@@ -22,12 +22,18 @@ from ingest.parse.boilerplate import (
     is_hidden,
     is_never_content,
     link_density,
+    outermost,
 )
-from ingest.parse.text import normalize_whitespace
+from ingest.parse.text import normalize_whitespace, text_length
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
+# Every element that can be page chrome: the chrome tags and whatever has a role or hiding
+# attribute (the rules then decide), so the page is not walked node by node.
+_PAGE_CHROME_SELECTOR = ", ".join(
+    [*sorted(CHROME_TAGS), "[role]", "[hidden]", "[aria-hidden]", "[style]"]
+)
 # Class/id hints of the element holding an article's body (matched as whole parts).
 _CONTENT_HINT = re.compile(
     r"(?:^|[-_ ])(?:entry-content|post-content|article-content|article-body|articlebody|"
@@ -59,25 +65,22 @@ _COMMAS = (",", "\uff0c", "\u3001")
 
 
 def _text_len(node: LexborNode) -> int:
-    return len(normalize_whitespace(node.text(deep=True, separator=" ")))
+    return text_length(node.text(deep=True, separator=" "))
 
 
 def _elements(node: LexborNode) -> list[LexborNode]:
     return [child for child in node.iter() if child.is_element_node]
 
 
+def _is_page_chrome(node: LexborNode) -> bool:
+    role = (node.attributes.get("role") or "").strip().lower()
+    return (node.tag or "") in CHROME_TAGS or role in CHROME_ROLES or is_hidden(node)
+
+
 def remove_page_chrome(body: LexborNode) -> None:
     """Remove chrome that is chrome anywhere: nav/aside/footer tags, landmark roles, hidden."""
-    doomed: list[LexborNode] = []
-    stack = _elements(body)
-    while stack:
-        node = stack.pop()
-        role = (node.attributes.get("role") or "").strip().lower()
-        if (node.tag or "") in CHROME_TAGS or role in CHROME_ROLES or is_hidden(node):
-            doomed.append(node)
-        else:
-            stack.extend(_elements(node))
-    for node in doomed:
+    candidates = [node for node in body.css(_PAGE_CHROME_SELECTOR) if _is_page_chrome(node)]
+    for node in outermost(candidates):
         node.decompose()
 
 
@@ -131,7 +134,7 @@ def best_by_density(body: LexborNode) -> LexborNode:
     """
     scores: dict[int, tuple[float, LexborNode]] = {}
     for unit, raw in _units(body):
-        length = len(normalize_whitespace(raw))
+        length = text_length(raw)
         if length < _MIN_UNIT_CHARS:
             continue
         score = 1 + sum(map(raw.count, _COMMAS)) + min(length / 100, 3)

@@ -16,6 +16,7 @@ __all__ = [
     "same_words",
     "strip_site_name",
     "strip_unmatched_quotes",
+    "text_length",
     "titles_agree",
 ]
 
@@ -69,6 +70,13 @@ def normalize_whitespace(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def text_length(text: str) -> int:
+    """``len(normalize_whitespace(text))`` without building the string (NFC aside), for sizes."""
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return len(" ".join(text.split()))
 
 
 def _is_apostrophe(text: str, index: int) -> bool:
