@@ -437,3 +437,16 @@ def test_mathml_formulas_are_text_and_their_tex_annotation_is_not() -> None:
     text = parse_article(html, URL).sections[0].paragraphs[0]
     assert text.startswith("When a\u22600, there are two roots.")
     assert "neq" not in text
+
+
+def test_a_heading_repeating_the_title_before_the_text_opens_no_section() -> None:
+    """An h2 repeating the title (or a piece of it) at the top is the title; later ones stay."""
+    html = _page(
+        f"<header><h1>Tide Pools: Winter Survival</h1></header><article><h2>Tide Pools:</h2>"
+        f"<h2>Winter survival</h2><p>{FILLER}</p><h2>Survival</h2><p>One.</p>"
+        f"<h2>Winter survival tricks</h2><p>Two.</p></article>",
+        "<title>Tide Pools: Winter Survival</title>",
+    )
+    article = parse_article(html, URL)
+    assert article.title == "Tide Pools: Winter Survival"
+    assert [s.heading for s in article.sections] == ["", "Survival", "Winter survival tricks"]

@@ -13,6 +13,7 @@ __all__ = [
     "detect_encoding",
     "normalize_language",
     "normalize_whitespace",
+    "repeats_title",
     "same_words",
     "strip_site_name",
     "strip_unmatched_quotes",
@@ -171,6 +172,17 @@ def same_words(first: str, second: str) -> bool:
     """True when two titles are the same words, case and punctuation aside."""
     a = _fold(first)
     return bool(a) and a == _fold(second)
+
+
+def repeats_title(heading: str, title: str) -> bool:
+    """True when every word of ``heading`` is a word of ``title`` (the title, or a piece of it).
+
+    Readability lets a quarter of the heading be new words; that takes section headings
+    such as "Using standalone mode in Emscripten" for the title "Standalone binaries using
+    Emscripten", so here none may be.
+    """
+    words = set(_fold(heading).split())
+    return bool(words) and words <= set(_fold(title).split())
 
 
 def titles_agree(first: str, second: str) -> bool:
