@@ -1,11 +1,12 @@
 """What is not article content: page chrome as named rules, and the pass that removes it.
 
-Rules are generic (no site's selectors): tags, ARIA roles, hidden markers, class/id token
-patterns, short "label" paragraphs and link-heavy blocks. Class and id values are split into
-tokens (whitespace), tokens into parts (``-``, ``_`` and camelCase), and a pattern matches whole
-parts only, so ``ad`` catches ``ad-slot`` and ``post-ad`` but never ``read``, ``head`` or
-``shadow``. A class/id rule never removes a block holding most of the content's text, so a
-content wrapper with a stray ``has-sidebar`` class survives.
+Rules are generic (no site's selectors): tags, ARIA roles, hidden markers, what an element's
+attributes say it is (share-intent links, ``rel="tag"`` lists, microdata dates and bylines),
+class/id token patterns, short "label" paragraphs and link-heavy blocks. Class and id values
+are split into tokens (whitespace), tokens into parts (``-``, ``_`` and camelCase), and a
+pattern matches whole parts only, so ``ad`` catches ``ad-slot`` and ``post-ad`` but never
+``read``, ``head`` or ``shadow``. A class/id rule never removes a block holding most of the
+content's text, so a content wrapper with a stray ``has-sidebar`` class survives.
 """
 
 from __future__ import annotations
@@ -142,6 +143,21 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Every class/id rule in one pattern, a cheap first test of a token (most match no rule).
 _ANY_CLASS_RULE = re.compile("|".join(f"(?:{p.pattern})" for _, p in CHROME_CLASS_RULES))
 
+# Links that share the page instead of pointing somewhere: messenger schemes and the share
+# endpoints of the big networks (a "Share this on WhatsApp" button is an <a>, not a <button>).
+_SHARE_HREF = re.compile(
+    r"\s*(?:(?:whatsapp|sms|fb-messenger|tg|viber|line):|mailto:\?|"
+    r"(?:https?:)?//(?:[\w-]+\.)*(?:facebook\.com/sharer|twitter\.com/(?:intent|share)|"
+    r"x\.com/intent|linkedin\.com/share|pinterest\.\w+/pin/create|reddit\.com/submit|"
+    r"wa\.me/|api\.whatsapp\.com/send|t\.me/share|tumblr\.com/share|vk\.com/share))",
+    re.IGNORECASE,
+)
+# schema.org microdata naming the post's dates: the byline's timestamp, not article text.
+_DATE_ITEMPROPS = frozenset({"datePublished", "dateModified", "dateCreated", "uploadDate"})
+
+# An author-marked element longer than this is an author box, left to the class rules.
+_MAX_BYLINE_CHARS = 100
+
 # Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
 LABEL_TEXTS = frozenset(
     {
@@ -174,6 +190,9 @@ LABEL_TEXTS = frozenset(
 _LINK_HEAVY_MIN_LINKS = 3
 _LINK_HEAVY_DENSITY = 0.6
 _LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span"})
+# Tag links holding this share of an element's text make it a tag list.
+_TAG_LIST_SHARE = 0.6
+_TAG_LINK = 'a[rel~="tag" i]'
 # A class/id rule spares a block holding at least this share of the content's text.
 _PROTECTED_SHARE = 0.5
 # A listing: at least this many cards (<article> elements or teaser headings linking to other
@@ -186,8 +205,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def _tokens(node: LexborNode) -> list[str]:
-    attrs = node.attributes
+def _tokens(attrs: dict[str, str | None]) -> list[str]:
     raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
     # Only a token with a capital can have a camelCase boundary.
     return [
@@ -195,12 +213,32 @@ def _tokens(node: LexborNode) -> list[str]:
     ]
 
 
-def is_hidden(node: LexborNode) -> bool:
+def is_hidden(node: LexborNode, attrs: dict[str, str | None] | None = None) -> bool:
     """True for ``hidden``, ``aria-hidden="true"`` and inline ``display:none`` elements."""
-    attrs = node.attributes
+    attrs = node.attributes if attrs is None else attrs
     if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
         return True
     return bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
+
+
+def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) -> str | None:
+    """The rule that an element's own attributes (not its class/id) mark it with, else None."""
+    itemprops = (attrs.get("itemprop") or "").split()
+    rels = (attrs.get("rel") or "").lower().split()
+    checks = (
+        (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
+        (is_hidden(node, attrs), "hidden"),
+        (tag == "a" and "hreflang" in attrs, "language"),
+        (tag == "a" and _SHARE_HREF.match(attrs.get("href") or "") is not None, "share"),
+        (not _DATE_ITEMPROPS.isdisjoint(itemprops), "date"),
+        # A short element marked as the author is the byline (a long one is an author box,
+        # left to the class rules).
+        (
+            ("author" in itemprops or "author" in rels) and _text_len(node) < _MAX_BYLINE_CHARS,
+            "author",
+        ),
+    )
+    return next((name for matched, name in checks if matched), None)
 
 
 def chrome_reason(node: LexborNode) -> str | None:
@@ -208,18 +246,14 @@ def chrome_reason(node: LexborNode) -> str | None:
     tag = node.tag or ""
     if tag in NON_CONTENT_TAGS or tag in CHROME_TAGS:
         return tag
-    role = (node.attributes.get("role") or "").strip().lower()
+    attrs = node.attributes
+    role = (attrs.get("role") or "").strip().lower()
     if role in CHROME_ROLES:
         return f"role={role}"
-    checks = (
-        (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
-        (is_hidden(node), "hidden"),
-        (tag == "a" and "hreflang" in node.attributes, "language"),
-    )
-    for matched, name in checks:
-        if matched:
-            return name
-    for token in _tokens(node):
+    reason = _attribute_reason(node, tag, attrs)
+    if reason is not None:
+        return reason
+    for token in _tokens(attrs):
         if not _ANY_CLASS_RULE.search(token):
             continue
         for name, pattern in CHROME_CLASS_RULES:
@@ -253,7 +287,7 @@ def is_never_content(node: LexborNode) -> bool:
     Comment threads are recognised more widely here than by the chrome rules: any part
     ``comment(s)`` except states and counters such as ``comments-open``.
     """
-    tokens = _tokens(node)
+    tokens = _tokens(node.attributes)
     if any(_COMMENT_PART.search(t) and not _COMMENT_STATE.search(t) for t in tokens):
         return True
     return any(_ANY_NEVER.search(token) for token in tokens)
@@ -294,16 +328,39 @@ def _is_link_heavy(node: LexborNode) -> bool:
     return len(node.css("a")) >= _LINK_HEAVY_MIN_LINKS and link_density(node) >= _LINK_HEAVY_DENSITY
 
 
+def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
+    """Blocks made of ``rel="tag"`` links ("Tags: a, b, c") below ``root``.
+
+    ``rel=tag`` says a link names a tag of the current page; the element around such links is
+    a tag list when the links hold most of its text (and it is not most of the content).
+    """
+    parents: dict[int, LexborNode] = {}
+    for link in root.css(_TAG_LINK):
+        parent = link.parent
+        if parent is not None and parent.mem_id != root.mem_id:
+            parents.setdefault(parent.mem_id, parent)
+    lists = []
+    for parent in outermost(list(parents.values())):
+        size = _text_len(parent)
+        linked = sum(_text_len(a) for a in parent.css(_TAG_LINK))
+        if size / total < _PROTECTED_SHARE and linked >= _TAG_LIST_SHARE * size:
+            lists.append(parent)
+    return lists
+
+
 def remove_chrome(root: LexborNode) -> list[str]:
     """Remove chrome below ``root`` (never ``root`` itself); return the rule names that fired.
 
     Tag, role, hidden and class/id rules apply to every element; a class/id match on a block
-    holding at least half of ``root``'s text is ignored. Link-heavy blocks go too.
+    holding at least half of ``root``'s text is ignored. Link-heavy blocks and tag lists
+    (``rel="tag"`` links and little else) go too.
     """
     total = max(_text_len(root), 1)
+    tag_lists = _tag_lists(root, total)
     doomed: list[LexborNode] = []
     fired: list[str] = []
-    stack = _children(root)
+    skip = {node.mem_id for node in tag_lists}
+    stack = [child for child in _children(root) if child.mem_id not in skip]
     while stack:
         node = stack.pop()
         reason = chrome_reason(node)
@@ -314,13 +371,13 @@ def remove_chrome(root: LexborNode) -> list[str]:
         if reason is None and _is_link_heavy(node):
             reason = "link-heavy"
         if reason is None:
-            stack.extend(_children(node))
+            stack.extend(child for child in _children(node) if child.mem_id not in skip)
         else:
             doomed.append(node)
             fired.append(reason)
-    for node in doomed:
+    for node in [*doomed, *tag_lists]:
         node.decompose()
-    return fired
+    return [*fired, *(["tags"] * len(tag_lists))]
 
 
 def _norm_text(node: LexborNode) -> str:
