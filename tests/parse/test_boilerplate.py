@@ -10,6 +10,7 @@ from ingest.parse.boilerplate import (
     link_density,
     listing_reason,
     remove_chrome,
+    remove_non_content,
 )
 
 
@@ -140,6 +141,25 @@ def test_remove_chrome_drops_tag_lists_by_rel_tag() -> None:
     assert "Tags" not in text
     assert "stock car" not in text
     assert fired == ["tags"]
+
+
+def test_a_form_goes_with_the_box_that_only_frames_it() -> None:
+    """A newsletter box (heading, pitch, form, messages) goes whole; an article keeps its text."""
+    body = "Long body text about collagen induction therapy and skin healing. " * 5
+    tree = LexborHTMLParser(
+        f'<body><div id="post"><p>{body}</p><form><input name="q"></form></div>'
+        '<div class="mb4 pa4"><div><h2>Subscribe to the Morning Review</h2>'
+        "<p>Top headlines in your inbox.</p></div><div><div><style>.x{color:red}</style>"
+        "<form><input name='email'><button>Go</button></form></div></div>"
+        "<p>You have been subscribed!</p></div></body>"
+    )
+    assert tree.root is not None
+    remove_non_content(tree.root)
+    text = tree.root.text()
+    assert "collagen induction" in text
+    assert "Subscribe" not in text
+    assert "subscribed!" not in text
+    assert tree.css_first("#post") is not None
 
 
 def test_listing_needs_cards_and_little_else() -> None:

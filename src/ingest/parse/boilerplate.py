@@ -67,7 +67,7 @@ NON_CONTENT_TAGS = frozenset(
     }
 )
 
-_NON_CONTENT_SELECTOR = ", ".join(sorted(NON_CONTENT_TAGS))
+_NON_CONTENT_SELECTOR = ", ".join(sorted(NON_CONTENT_TAGS - {"form"}))
 
 # Page structure that is chrome wherever it appears: menus, side columns, page footers.
 # (`header` is handled apart: an article's own header holds its h1.)
@@ -193,6 +193,9 @@ _LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span
 # Tag links holding this share of an element's text make it a tag list.
 _TAG_LIST_SHARE = 0.6
 _TAG_LINK = 'a[rel~="tag" i]'
+# A form takes up to this many ancestors with it while they add at most this many characters.
+_FORM_BOX_LEVELS = 3
+_FORM_BOX_CHARS = 300
 # A class/id rule spares a block holding at least this share of the content's text.
 _PROTECTED_SHARE = 0.5
 # A listing: at least this many cards (<article> elements or teaser headings linking to other
@@ -316,9 +319,34 @@ def _children(node: LexborNode) -> list[LexborNode]:
     return [child for child in node.iter() if child.is_element_node]
 
 
+def _form_box(form: LexborNode) -> LexborNode:
+    """The box a form sits in, when the box holds little else.
+
+    That is the highest of the form's three nearest ancestors whose text outside the form
+    stays short ("Subscribe to our newsletter", "You have been subscribed!"), or the form
+    itself when its parent has text of its own.
+    """
+    box, inner = form, _text_len(form)
+    for _ in range(_FORM_BOX_LEVELS):
+        parent = box.parent
+        if parent is None or (parent.tag or "") in {"body", "html"}:
+            break
+        if _text_len(parent) - inner > _FORM_BOX_CHARS:
+            break
+        box = parent
+    return box
+
+
 def remove_non_content(root: LexborNode) -> None:
-    """Remove the tags that never hold text (scripts, forms, embeds, ad slots) under ``root``."""
+    """Remove the tags that never hold text (scripts, forms, embeds, ad slots) under ``root``.
+
+    A form goes with the box around it when the box holds little but the form's headings,
+    pitch and messages (see :func:`_form_box`).
+    """
     for node in outermost(root.css(_NON_CONTENT_SELECTOR)):
+        node.decompose()
+    boxes = {box.mem_id: box for box in map(_form_box, root.css("form"))}
+    for node in outermost(list(boxes.values())):
         node.decompose()
 
 
