@@ -61,6 +61,8 @@ def test_only_unmatched_end_quotes_are_stripped(raw: str, expected: str) -> None
         ("Outside the web · V8", (), ("V8", "Outside the web"), "Outside the web"),
         ("A: B | C D | Site", (), ("A: B",), "A: B"),
         ("Glow Theory", ("Glow Theory",), (), "Glow Theory"),
+        ("Vision Pro - The Verge", ("theverge.com", "theverge"), (), "Vision Pro"),
+        ("Pearl dress stolen | TMZ.com", ("tmz.com", "tmz"), (), "Pearl dress stolen"),
         ("Python - a language", (), (), "Python - a language"),
         ("Essay - Jane Q. Writer", (), ("Something else",), "Essay - Jane Q. Writer"),
         ("One - Two Three Four Five Six", (), ("One",), "One - Two Three Four Five Six"),

@@ -107,6 +107,11 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+def _squash(text: str) -> str:
+    """A site-name key: case-folded word characters only ("The Verge" and "theverge")."""
+    return "".join(_fold(text).split())
+
+
 def _short(text: str) -> bool:
     """True when every separated part of ``text`` is short enough to be a site name."""
     parts = [text]
@@ -131,19 +136,21 @@ def strip_site_name(
     """Remove a ``" | Site"``/``" - Site"`` suffix (or ``"Site | "`` prefix) from a page title.
 
     A named site (``og:site_name``, the publisher, the domain) is removed wherever it sits at
-    either end. Any other short last part (at most four words a part) goes only when the page
-    confirms what stays: ``confirmed`` (the page's ``<h1>`` texts) holds the same words (a
-    first part is never cut so: an h1 equal to it is a site logo, not the title). So
+    either end; names compare without case, punctuation or spaces, so "The Verge" is the site
+    of ``theverge.com`` and "TMZ.com" of ``tmz.com``. Any other short last part (at most four
+    words a part) goes only when the page confirms what stays: ``confirmed`` (the page's
+    ``<h1>`` texts) holds the same words (a first part is never cut so: an h1 equal to it is a
+    site logo, not the title). So
     ``"How it works - Acme Blog"`` with an h1 "How it works" gives ``"How it works"``, and
     ``"Python - a language"`` or ``"Essay - Jane Q. Writer"`` without such an h1 stay whole.
     """
-    folded_names = {_fold(name) for name in site_names if _fold(name)}
+    names = {_squash(name) for name in site_names if _squash(name)}
     for sep in _TITLE_SEPARATORS:
         head, found, tail = title.rpartition(sep)
-        if found and _fold(tail) in folded_names and head.strip():
+        if found and _squash(tail) in names and head.strip():
             return strip_site_name(head.strip(), site_names, confirmed)
         head, found, tail = title.partition(sep)
-        if found and _fold(head) in folded_names and tail.strip():
+        if found and _squash(head) in names and tail.strip():
             return strip_site_name(tail.strip(), site_names, confirmed)
     folded_confirmed = {_fold(text) for text in confirmed if _fold(text)}
     if not folded_confirmed or _fold(title) in folded_confirmed:
