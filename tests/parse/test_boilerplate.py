@@ -79,6 +79,10 @@ def test_chrome_is_recognised_by_named_rule(html: str, reason: str) -> None:
         "<header><h1>Title</h1></header>",
         "<p>Plain</p>",
         '<a href="https://www.facebook.com/groups/tidepools">our group</a>',
+        (
+            '<a href="https://twitter.com/intent/tweet?text=x"><span>Increasing your visibility '
+            "gradually lets you grow into your role with much less stress.</span></a>"
+        ),
         f'<div itemprop="author"><p>{"A long author biography. " * 6}</p></div>',
     ],
 )

@@ -152,6 +152,8 @@ _SHARE_HREF = re.compile(
     r"wa\.me/|api\.whatsapp\.com/send|t\.me/share|tumblr\.com/share|vk\.com/share))",
     re.IGNORECASE,
 )
+# A share link with more text than this is a quote offered for sharing, not a button.
+_MAX_SHARE_LABEL_CHARS = 60
 # schema.org microdata naming the post's dates: the byline's timestamp, not article text.
 _DATE_ITEMPROPS = frozenset({"datePublished", "dateModified", "dateCreated", "uploadDate"})
 
@@ -232,7 +234,13 @@ def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) 
         (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
         (is_hidden(node, attrs), "hidden"),
         (tag == "a" and "hreflang" in attrs, "language"),
-        (tag == "a" and _SHARE_HREF.match(attrs.get("href") or "") is not None, "share"),
+        # A share button, not a "click to tweet" quote wrapped in a share link.
+        (
+            tag == "a"
+            and _SHARE_HREF.match(attrs.get("href") or "") is not None
+            and _text_len(node) < _MAX_SHARE_LABEL_CHARS,
+            "share",
+        ),
         (not _DATE_ITEMPROPS.isdisjoint(itemprops), "date"),
         # A short element marked as the author is the byline (a long one is an author box,
         # left to the class rules).
