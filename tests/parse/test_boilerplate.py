@@ -45,6 +45,9 @@ def _node(html: str) -> LexborNode:
         ('<div class="photo-credit">x</div>', "caption"),
         ('<span class="timestamp">x</span>', "date"),
         ('<div class="print-header">x</div>', "print"),
+        ('<div class="printfooter">Retrieved from "https://x"</div>', "print"),
+        ('<a class="mw-jump-link" href="#mw-head">Jump to navigation</a>', "skip-link"),
+        ('<a href="#main">Skip to content</a>', "skip-link"),
         ('<div id="ez-toc-container">x</div>', "toc"),
         ('<span class="screen-reader-text">x</span>', "hidden"),
         ('<div role="navigation">x</div>', "role=navigation"),
@@ -79,6 +82,8 @@ def test_chrome_is_recognised_by_named_rule(html: str, reason: str) -> None:
         "<header><h1>Title</h1></header>",
         "<p>Plain</p>",
         '<a href="https://www.facebook.com/groups/tidepools">our group</a>',
+        '<a href="#fn1">Jumping spiders, see note 1</a>',
+        '<a href="/skip-to-the-end">Skip to the end of the season</a>',
         (
             '<a href="https://twitter.com/intent/tweet?text=x"><span>Increasing your visibility '
             "gradually lets you grow into your role with much less stress.</span></a>"

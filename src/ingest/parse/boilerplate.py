@@ -130,7 +130,7 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Text for screen readers only ("Skip to content", "Opens in a new window").
     ("hidden", re.compile(r"^(?:hidden|sr-only|screen-reader-text|visually-hidden)$")),
     # Print-only blocks (a printed page's header repeats the URL).
-    ("print", _parts(r"print", r"print-only", r"no-print")),
+    ("print", _parts(r"print\w*", r"print-only", r"no-print")),
     # Captions and credits outside <figcaption>: dropped like <figcaption>, for consistency.
     ("caption", _parts(r"\w*captions?", r"caption-\w+", r"credits?", r"photo-?credit\w*")),
     # Datelines and timestamps ("Updated 5:27 am CST").
@@ -152,6 +152,7 @@ _SHARE_HREF = re.compile(
     r"wa\.me/|api\.whatsapp\.com/send|t\.me/share|tumblr\.com/share|vk\.com/share))",
     re.IGNORECASE,
 )
+_SKIP_LINK = re.compile(r"\s*(?:skip|jump)\s+to\b", re.IGNORECASE)
 # A share link with more text than this is a quote offered for sharing, not a button.
 _MAX_SHARE_LABEL_CHARS = 60
 # schema.org microdata naming the post's dates: the byline's timestamp, not article text.
@@ -242,6 +243,13 @@ def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) 
             "share",
         ),
         (not _DATE_ITEMPROPS.isdisjoint(itemprops), "date"),
+        # "Skip to content" / "Jump to navigation": links to a landmark of the same page.
+        (
+            tag == "a"
+            and (attrs.get("href") or "").startswith("#")
+            and _SKIP_LINK.match(node.text(deep=True)) is not None,
+            "skip-link",
+        ),
         # A short element marked as the author is the byline (a long one is an author box,
         # left to the class rules).
         (
