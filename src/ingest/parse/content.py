@@ -5,8 +5,9 @@ candidates come in tiers of decreasing trust: ``[itemprop=articleBody]``, class/
 (``entry-content``…), the largest ``<article>``, ``<main>``. A tier wins when its largest
 element holds a fair share of the text of the largest candidate of any tier; a winner that is
 only a text block (a ``<p>``) stands for its parent, since sites that mark every paragraph
-(``p.post-text``) mean the block around them. Without a tier the text-density scorer picks:
-see :func:`best_by_density`.
+(``p.post-text``) mean the block around them. Without a tier the text-density scorer picks
+(see :func:`best_by_density`), widened to the parent of a run of like blocks (``div.step``
+after ``div.step``) when its block is one of them.
 """
 
 from __future__ import annotations
