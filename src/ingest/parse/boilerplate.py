@@ -306,10 +306,15 @@ def is_never_content(node: LexborNode) -> bool:
     Comment threads are recognised more widely here than by the chrome rules: any part
     ``comment(s)`` except states and counters such as ``comments-open``.
     """
-    tokens = _tokens(node.attributes)
-    if any(_COMMENT_PART.search(t) and not _COMMENT_STATE.search(t) for t in tokens):
-        return True
-    return any(_ANY_NEVER.search(token) for token in tokens)
+    attrs = node.attributes
+    if not (attrs.get("class") or attrs.get("id")):
+        return False
+    for token in _tokens(attrs):
+        if _ANY_NEVER.search(token):
+            return True
+        if _COMMENT_PART.search(token) and not _COMMENT_STATE.search(token):
+            return True
+    return False
 
 
 def is_label_text(text: str) -> bool:
