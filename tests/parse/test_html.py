@@ -188,6 +188,16 @@ def test_title_suffix_goes_only_when_it_names_the_site_or_an_h1_confirms() -> No
     assert parse_article(_page(body, head), gazette).title == "Ferry route approved"
 
 
+def test_a_declared_title_that_is_only_the_site_name_yields_to_the_h1() -> None:
+    """og:title "Shoreline Notes" (the og:site_name) says nothing: the content's h1 is the title."""
+    html = _page(
+        f"<article><h1>How Tide Pools Survive</h1><p>{FILLER}</p></article>",
+        "<meta property='og:title' content='Shoreline Notes'>"
+        "<meta property='og:site_name' content='Shoreline Notes'>",
+    )
+    assert parse_article(html, URL).title == "How Tide Pools Survive"
+
+
 def test_a_logo_h1_outside_the_content_confirms_no_cut() -> None:
     """A header h1 equal to the <title>'s first part is the site's logo, not the title."""
     html = _page(

@@ -13,8 +13,8 @@ a site-name suffix (:func:`ingest.parse.text.strip_site_name`: the site's name o
 any short last part when an ``<h1>`` of the content holds exactly what stays; an h1 outside
 the content is often the site's logo). A title that was cut is spelled as the h1 with the same
 words spells it (the h1 keeps the punctuation a ``<title>`` drops). Stray end quotes go. A page
-declaring no title takes its content's first h1. The h1 carrying the title (the content's
-first, else one agreeing with the title) opens no section.
+declaring no title, or only the site's name, takes its content's first h1. The h1 carrying
+the title (the content's first, else one agreeing with the title) opens no section.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 from ingest.parse.structure import node_text
 from ingest.parse.text import (
     clean_title,
+    is_site_name,
     normalize_language,
     normalize_whitespace,
     same_words,
@@ -264,8 +265,9 @@ def pick_title(
         (h1 for h1, text in h1s if h1.mem_id in ids or (title and titles_agree(text, title))),
         None,
     )
-    if not title:
-        return (clean_title(node_text(carrier), strip_suffix=False) if carrier else ""), carrier
+    if not title or (carrier and is_site_name(title, (*meta.site_names, *meta.host_names))):
+        # No declared title, or one that only names the site: the content's h1 says more.
+        return (clean_title(node_text(carrier), strip_suffix=False) if carrier else title), carrier
     if cut:
         title = next((text for _, text in h1s if same_words(text, title)), title)
     return title, carrier

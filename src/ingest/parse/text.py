@@ -11,6 +11,7 @@ __all__ = [
     "clean_title",
     "decode_document",
     "detect_encoding",
+    "is_site_name",
     "normalize_language",
     "normalize_whitespace",
     "repeats_title",
@@ -110,6 +111,12 @@ def _fold(text: str) -> str:
 def _squash(text: str) -> str:
     """A site-name key: case-folded word characters only ("The Verge" and "theverge")."""
     return "".join(_fold(text).split())
+
+
+def is_site_name(title: str, site_names: tuple[str, ...]) -> bool:
+    """True when ``title`` is nothing but one of ``site_names`` (compared as site names are)."""
+    key = _squash(title)
+    return bool(key) and any(_squash(name) == key for name in site_names)
 
 
 def _short(text: str) -> bool:
