@@ -31,9 +31,16 @@ if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
 # Every element that can be page chrome: the chrome tags and whatever has a role or hiding
-# attribute (the rules then decide), so the page is not walked node by node.
+# attribute or style (the rules then decide), so the page is not walked node by node.
 _PAGE_CHROME_SELECTOR = ", ".join(
-    [*sorted(CHROME_TAGS), "[role]", "[hidden]", "[aria-hidden]", "[style]"]
+    [
+        *sorted(CHROME_TAGS),
+        "[role]",
+        "[hidden]",
+        "[aria-hidden]",
+        '[style*="none" i]',
+        '[style*="hidden" i]',
+    ]
 )
 # Class/id hints of the element holding an article's body (matched as whole parts).
 _CONTENT_HINT = re.compile(
