@@ -298,6 +298,7 @@ _COMMENT_PART = _parts(r"comments?", r"disqus\w*")
 _COMMENT_STATE = re.compile(
     r"comments?-(?:open|closed|count\w*|link\w*|number\w*)|(?:has|no)-comments"
 )
+_NEVER_OR_COMMENT = re.compile(f"(?:{_ANY_NEVER.pattern})|(?:{_COMMENT_PART.pattern})")
 
 
 def is_never_content(node: LexborNode) -> bool:
@@ -310,6 +311,8 @@ def is_never_content(node: LexborNode) -> bool:
     if not (attrs.get("class") or attrs.get("id")):
         return False
     for token in _tokens(attrs):
+        if not _NEVER_OR_COMMENT.search(token):
+            continue
         if _ANY_NEVER.search(token):
             return True
         if _COMMENT_PART.search(token) and not _COMMENT_STATE.search(token):

@@ -26,9 +26,8 @@ import codecs
 import re
 import unicodedata
 
-_WHITESPACE = re.compile(r"\s+")
 # Characters that render as nothing: zero-width space, word joiner, BOM, soft hyphen.
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")  # as _has_invisible tests
 
 _DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u300c\u300d')
 _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2039\u203a")
@@ -70,13 +69,19 @@ _LANGUAGE_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
 def normalize_whitespace(text: str) -> str:
     """NFC-normalise, drop invisible characters, collapse any whitespace (NBSP too) to a space."""
     text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    return _WHITESPACE.sub(" ", text).strip()
+    if _has_invisible(text):
+        text = _INVISIBLE.sub("", text)
+    # str.split() splits on exactly the characters the regex \s matches (str.isspace()).
+    return " ".join(text.split())
+
+
+def _has_invisible(text: str) -> bool:
+    return "\u200b" in text or "\u2060" in text or "\ufeff" in text or "\u00ad" in text
 
 
 def text_length(text: str) -> int:
     """``len(normalize_whitespace(text))`` without building the string (NFC aside), for sizes."""
-    if _INVISIBLE.search(text):
+    if _has_invisible(text):
         text = _INVISIBLE.sub("", text)
     return len(" ".join(text.split()))
 
