@@ -163,3 +163,10 @@ def test_a_correctly_declared_legacy_page_has_no_replacement_characters() -> Non
     text = "<p>Привет, мир</p>"
     assert decode_document(text.encode("windows-1251"), "windows-1251") == text
     assert decode_document("already text") == "already text"
+
+
+def test_site_name_strip_stays_fast_and_shallow_on_hostile_titles() -> None:
+    """A <title> of thousands of parts neither recurses deeply nor tries every cut."""
+    title = "word - " * 20000 + "end"
+    assert strip_site_name(title, ("word",), ("nothing",)).endswith("word - end")
+    assert strip_site_name(title, (), ("nothing",)) == title

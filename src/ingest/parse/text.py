@@ -36,6 +36,8 @@ _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2039\u203a")
 _TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ", " \u00bb ", " / ")
 # A trailing <title> part longer than this many words is not taken for a site name.
 _MAX_SITE_NAME_WORDS = 4
+# At most this many separated parts are taken off the end of a title ("X | Section | Site").
+_MAX_SUFFIX_PARTS = 3
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -133,13 +135,35 @@ def _short(text: str) -> bool:
 
 
 def _cuts(title: str) -> list[tuple[str, str]]:
-    """Every (head, tail) split of ``title`` at a separator, the longest head first."""
-    cuts = [
-        (title[:index].strip(), title[index + len(sep) :].strip())
-        for sep in _TITLE_SEPARATORS
-        for index in (i for i in range(len(title)) if title.startswith(sep, i))
-    ]
-    return sorted(cuts, key=lambda cut: -len(cut[0]))
+    """(head, tail) splits of ``title`` at its last few separators, the longest head first."""
+    found = []
+    for sep in _TITLE_SEPARATORS:
+        index = title.rfind(sep)
+        for _ in range(_MAX_SUFFIX_PARTS):
+            if index <= 0:
+                break
+            found.append((index, sep))
+            index = title.rfind(sep, 0, index)
+    found = sorted(found, reverse=True)[:_MAX_SUFFIX_PARTS]
+    return [(title[:index].strip(), title[index + len(sep) :].strip()) for index, sep in found]
+
+
+def _strip_named(title: str, names: set[str]) -> str:
+    """``title`` without the named site's parts at either end (a few times at most)."""
+    for _ in range(2 * _MAX_SUFFIX_PARTS if names else 0):
+        stripped = False
+        for sep in _TITLE_SEPARATORS:
+            head, found, tail = title.rpartition(sep)
+            if found and _squash(tail) in names and head.strip():
+                title, stripped = head.strip(), True
+                break
+            head, found, tail = title.partition(sep)
+            if found and _squash(head) in names and tail.strip():
+                title, stripped = tail.strip(), True
+                break
+        if not stripped:
+            break
+    return title
 
 
 def strip_site_name(
@@ -152,18 +176,12 @@ def strip_site_name(
     of ``theverge.com`` and "TMZ.com" of ``tmz.com``. Any other short last part (at most four
     words a part) goes only when the page confirms what stays: ``confirmed`` (the page's
     ``<h1>`` texts) holds the same words (a first part is never cut so: an h1 equal to it is a
-    site logo, not the title). So
-    ``"How it works - Acme Blog"`` with an h1 "How it works" gives ``"How it works"``, and
-    ``"Python - a language"`` or ``"Essay - Jane Q. Writer"`` without such an h1 stay whole.
+    site logo, not the title). So ``"How it works - Acme Blog"`` with an h1 "How it works"
+    gives ``"How it works"``, and ``"Python - a language"`` or ``"Essay - Jane Q. Writer"``
+    without such an h1 stay whole.
     """
     names = {_squash(name) for name in site_names if _squash(name)}
-    for sep in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(sep)
-        if found and _squash(tail) in names and head.strip():
-            return strip_site_name(head.strip(), site_names, confirmed)
-        head, found, tail = title.partition(sep)
-        if found and _squash(head) in names and tail.strip():
-            return strip_site_name(tail.strip(), site_names, confirmed)
+    title = _strip_named(title, names)
     folded_confirmed = {_fold(text) for text in confirmed if _fold(text)}
     if not folded_confirmed or _fold(title) in folded_confirmed:
         return title
