@@ -10,6 +10,7 @@ from ingest.parse.boilerplate import (
     link_density,
     listing_reason,
     remove_chrome,
+    remove_non_content,
 )
 
 
@@ -44,12 +45,21 @@ def _node(html: str) -> LexborNode:
         ('<div class="photo-credit">x</div>', "caption"),
         ('<span class="timestamp">x</span>', "date"),
         ('<div class="print-header">x</div>', "print"),
+        ('<div class="printfooter">Retrieved from "https://x"</div>', "print"),
+        ('<a class="mw-jump-link" href="#mw-head">Jump to navigation</a>', "skip-link"),
+        ('<a href="#main">Skip to content</a>', "skip-link"),
         ('<div id="ez-toc-container">x</div>', "toc"),
         ('<span class="screen-reader-text">x</span>', "hidden"),
         ('<div role="navigation">x</div>', "role=navigation"),
         ('<div aria-hidden="true">x</div>', "hidden"),
         ('<div style="display: none">x</div>', "hidden"),
         ('<a hreflang="fr" href="/fr/">Français</a>', "language"),
+        ('<a href="whatsapp://send?text=x" class="wabtn">Share this on WhatsApp</a>', "share"),
+        ('<a href="https://www.facebook.com/sharer/sharer.php?u=x">Post</a>', "share"),
+        ('<a href="https://twitter.com/intent/tweet?url=x">Tweet</a>', "share"),
+        ('<span class="data" itemprop="datePublished">22 de janeiro de 2018</span>', "date"),
+        ('<span itemprop="author" itemscope><b itemprop="name">Sarah Archer</b></span>', "author"),
+        ('<a rel="author" href="/by/ann">Ann Writer</a>', "author"),
         ("<nav>x</nav>", "nav"),
         ("<header><p>site</p></header>", "header"),
     ],
@@ -71,6 +81,14 @@ def test_chrome_is_recognised_by_named_rule(html: str, reason: str) -> None:
         '<div class="address">x</div>',
         "<header><h1>Title</h1></header>",
         "<p>Plain</p>",
+        '<a href="https://www.facebook.com/groups/tidepools">our group</a>',
+        '<a href="#fn1">Jumping spiders, see note 1</a>',
+        '<a href="/skip-to-the-end">Skip to the end of the season</a>',
+        (
+            '<a href="https://twitter.com/intent/tweet?text=x"><span>Increasing your visibility '
+            "gradually lets you grow into your role with much less stress.</span></a>"
+        ),
+        f'<div itemprop="author"><p>{"A long author biography. " * 6}</p></div>',
     ],
 )
 def test_loose_matches_are_not_chrome(html: str) -> None:
@@ -115,6 +133,42 @@ def test_remove_chrome_drops_blocks_but_spares_the_bulk_of_content() -> None:
     assert "Enroll now" not in text
     assert "promo" in fired
     assert "link-heavy" in fired
+
+
+def test_remove_chrome_drops_tag_lists_by_rel_tag() -> None:
+    """An element that is mostly rel=tag links ("Tags: a, b") goes with its label."""
+    body = "Long body text about collagen induction therapy and skin healing. " * 5
+    root = _node(
+        f'<div><p>{body}</p><p>Read the <a rel="tag" href="/t/skin">skin</a> guide first.</p>'
+        '<strong>Tags<br><a href="/t/a" rel="tag">stock car 2018</a>, '
+        '<a href="/t/b" rel="tag">stock car brasil</a></strong></div>'
+    )
+    fired = remove_chrome(root)
+    text = root.text()
+    assert "collagen induction" in text
+    assert "skin guide" in " ".join(text.split())
+    assert "Tags" not in text
+    assert "stock car" not in text
+    assert fired == ["tags"]
+
+
+def test_a_form_goes_with_the_box_that_only_frames_it() -> None:
+    """A newsletter box (heading, pitch, form, messages) goes whole; an article keeps its text."""
+    body = "Long body text about collagen induction therapy and skin healing. " * 5
+    tree = LexborHTMLParser(
+        f'<body><div id="post"><p>{body}</p><form><input name="q"></form></div>'
+        '<div class="mb4 pa4"><div><h2>Subscribe to the Morning Review</h2>'
+        "<p>Top headlines in your inbox.</p></div><div><div><style>.x{color:red}</style>"
+        "<form><input name='email'><button>Go</button></form></div></div>"
+        "<p>You have been subscribed!</p></div></body>"
+    )
+    assert tree.root is not None
+    remove_non_content(tree.root)
+    text = tree.root.text()
+    assert "collagen induction" in text
+    assert "Subscribe" not in text
+    assert "subscribed!" not in text
+    assert tree.css_first("#post") is not None
 
 
 def test_listing_needs_cards_and_little_else() -> None:

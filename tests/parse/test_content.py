@@ -41,6 +41,24 @@ def test_hinted_paragraphs_stand_for_their_parent() -> None:
     assert find_content(body).attributes.get("id") == "story"
 
 
+def test_a_run_of_like_step_blocks_is_one_article() -> None:
+    """Steps each in their own div.step give their common parent, not the longest step."""
+    step = '<div class="mod step"><div class="inner"><div class="text"><p>{}</p></div></div></div>'
+    body = _body(
+        f'<div id="steps">{step.format(PARA * 3)}{step.format(PARA)}{step.format(PARA)}</div>'
+        f'<div id="other"><p>{PARA}</p></div>'
+    )
+    assert find_content(body).attributes.get("id") == "steps"
+
+
+def test_like_blocks_full_of_links_do_not_widen() -> None:
+    """Like siblings that are link lists (teaser cards) do not pull the content up."""
+    card = '<div class="card"><p>{}</p></div>'
+    teaser = card.format(f'<a href="/x">{PARA}</a>')
+    body = _body(f'<div id="page">{card.format(PARA * 3)}{teaser}{teaser}</div>')
+    assert find_content(body).attributes.get("class") == "card"
+
+
 def test_page_chrome_goes_by_tag_role_and_hidden() -> None:
     """nav/aside/footer tags, landmark roles and hidden elements are removed page-wide."""
     body = _body(

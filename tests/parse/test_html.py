@@ -162,6 +162,65 @@ def test_title_falls_back_to_metadata_without_h1() -> None:
     assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "From LD"
 
 
+def test_declared_title_wins_over_a_different_h1() -> None:
+    """og:title, not a display h1 with other words, is the title; the h1 still opens no section."""
+    html = _page(
+        f"<article><h1>Make it yours</h1><p>{FILLER}</p></article>",
+        "<meta property='og:title' content='Browser \u2014 Customize and make it your own'>",
+    )
+    article = parse_article(html, URL)
+    assert article.title == "Browser \u2014 Customize and make it your own"
+    assert [s.heading for s in article.sections] == [""]
+
+
+def test_title_suffix_goes_only_when_it_names_the_site_or_an_h1_confirms() -> None:
+    """An unnamed last part stays unless the content's h1 is what is left; the domain names too."""
+    head = "<title>On Recent Events - Jane Q. Writer (jqw)</title>"
+    body = f"<main><p>{FILLER}</p></main>"
+    assert parse_article(_page(body, head), URL).title == "On Recent Events - Jane Q. Writer (jqw)"
+    confirmed = f"<main><h1>On Recent Events</h1><p>{FILLER}</p></main>"
+    head = "<title>On Recent Events - Jane Writer</title>"
+    assert parse_article(_page(confirmed, head), URL).title == "On Recent Events"
+    head = "<title>Ferry route approved | Harbour Gazette</title>"
+    gazette = "https://www.harbourgazette.example/news/ferry"
+    assert parse_article(_page(body, head), URL).title == "Ferry route approved | Harbour Gazette"
+    head = "<title>Ferry route approved | HarbourGazette</title>"
+    assert parse_article(_page(body, head), gazette).title == "Ferry route approved"
+
+
+def test_a_declared_title_that_is_only_the_site_name_yields_to_the_h1() -> None:
+    """og:title "Shoreline Notes" (the og:site_name) says nothing: the content's h1 is the title."""
+    html = _page(
+        f"<article><h1>How Tide Pools Survive</h1><p>{FILLER}</p></article>",
+        "<meta property='og:title' content='Shoreline Notes'>"
+        "<meta property='og:site_name' content='Shoreline Notes'>",
+    )
+    assert parse_article(html, URL).title == "How Tide Pools Survive"
+
+
+def test_a_logo_h1_outside_the_content_confirms_no_cut() -> None:
+    """A header h1 equal to the <title>'s first part is the site's logo, not the title."""
+    html = _page(
+        f"<header><h1>Blog Name</h1></header><article><p>{FILLER}</p></article>",
+        "<title>Blog Name :: A post about tide pools</title>",
+    )
+    assert parse_article(html, URL).title == "Blog Name :: A post about tide pools"
+
+
+def test_json_ld_in_cdata_and_name_over_a_descriptive_headline() -> None:
+    """JSON-LD wrapped in CDATA is read; a headline that is a description yields to its name."""
+    ld = (
+        '<script type="application/ld+json">//<![CDATA[\n{"@type":"Article",'
+        '"name":"Hermitian matrix","headline":"matrix equal to its conjugate-transpose"}\n//]]>'
+        "</script><title>Hermitian matrix - Wikipedia</title>"
+    )
+    assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "Hermitian matrix"
+    ld = ld.replace('"name":"Hermitian matrix",', "").replace("//<![CDATA[", "<![CDATA[")
+    ld = ld.replace("//]]>", "]]>")
+    page = _page(f"<p>{FILLER}</p>", ld)
+    assert parse_article(page, URL).title == "matrix equal to its conjugate-transpose"
+
+
 def test_description_comes_from_meta_and_is_never_invented() -> None:
     """Meta description, else og:description, else None (not the first paragraph)."""
     og = "<meta property='og:description' content=' OG  text '>"
@@ -375,3 +434,29 @@ def test_metadata_absent_is_empty_not_invented():
     article = parse_article(_head(""), "https://plain.example/")
     assert (article.authors, article.published, article.modified) == ((), None, None)
     assert (article.canonical_url, article.site_name) == (None, None)
+
+
+def test_mathml_formulas_are_text_and_their_tex_annotation_is_not() -> None:
+    """A <math> formula reads as text (even in a `CtxtMenu` container); its TeX copy does not."""
+    formula = (
+        '<mjx-container class="MathJax CtxtMenu_Attached_0"><math><semantics><mi>a</mi>'
+        "<mo>\u2260</mo><mn>0</mn><annotation encoding='application/x-tex'>a \\neq 0"
+        "</annotation></semantics></math></mjx-container>"
+    )
+    html = _page(f"<article><p>When {formula}, there are two roots. {FILLER}</p></article>")
+    text = parse_article(html, URL).sections[0].paragraphs[0]
+    assert text.startswith("When a\u22600, there are two roots.")
+    assert "neq" not in text
+
+
+def test_a_heading_repeating_the_title_before_the_text_opens_no_section() -> None:
+    """An h2 repeating the title (or a piece of it) at the top is the title; later ones stay."""
+    html = _page(
+        f"<header><h1>Tide Pools: Winter Survival</h1></header><article><h2>Tide Pools:</h2>"
+        f"<h2>Winter survival</h2><p>{FILLER}</p><h2>Survival</h2><p>One.</p>"
+        f"<h2>Winter survival tricks</h2><p>Two.</p></article>",
+        "<title>Tide Pools: Winter Survival</title>",
+    )
+    article = parse_article(html, URL)
+    assert article.title == "Tide Pools: Winter Survival"
+    assert [s.heading for s in article.sections] == ["", "Survival", "Winter survival tricks"]

@@ -1,11 +1,12 @@
 """What is not article content: page chrome as named rules, and the pass that removes it.
 
-Rules are generic (no site's selectors): tags, ARIA roles, hidden markers, class/id token
-patterns, short "label" paragraphs and link-heavy blocks. Class and id values are split into
-tokens (whitespace), tokens into parts (``-``, ``_`` and camelCase), and a pattern matches whole
-parts only, so ``ad`` catches ``ad-slot`` and ``post-ad`` but never ``read``, ``head`` or
-``shadow``. A class/id rule never removes a block holding most of the content's text, so a
-content wrapper with a stray ``has-sidebar`` class survives.
+Rules are generic (no site's selectors): tags, ARIA roles, hidden markers, what an element's
+attributes say it is (share-intent links, ``rel="tag"`` lists, microdata dates and bylines),
+class/id token patterns, short "label" paragraphs and link-heavy blocks. Class and id values
+are split into tokens (whitespace), tokens into parts (``-``, ``_`` and camelCase), and a
+pattern matches whole parts only, so ``ad`` catches ``ad-slot`` and ``post-ad`` but never
+``read``, ``head`` or ``shadow``. A class/id rule never removes a block holding most of the
+content's text, so a content wrapper with a stray ``has-sidebar`` class survives.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "is_never_content",
     "link_density",
     "listing_reason",
+    "outermost",
     "remove_chrome",
     "remove_non_content",
 ]
@@ -30,13 +32,15 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from ingest.parse.text import normalize_whitespace
+from ingest.parse.text import normalize_whitespace, text_length
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
 # Never text: code, styling, embedded documents, form controls and ad slots (`<ins>` is what
-# AdSense and most ad servers inject). Removed from the whole page before looking for content.
+# AdSense and most ad servers inject), and a formula's machine-readable source (a MathML
+# `<annotation>` repeats the formula as TeX; the `<math>` itself is content, read as text).
+# Removed from the whole page before looking for content.
 NON_CONTENT_TAGS = frozenset(
     {
         "script",
@@ -48,7 +52,8 @@ NON_CONTENT_TAGS = frozenset(
         "embed",
         "canvas",
         "svg",
-        "math",
+        "annotation",
+        "annotation-xml",
         "form",
         "button",
         "input",
@@ -61,6 +66,8 @@ NON_CONTENT_TAGS = frozenset(
         "meta",
     }
 )
+
+_NON_CONTENT_SELECTOR = ", ".join(sorted(NON_CONTENT_TAGS - {"form"}))
 
 # Page structure that is chrome wherever it appears: menus, side columns, page footers.
 # (`header` is handled apart: an article's own header holds its h1.)
@@ -123,7 +130,7 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Text for screen readers only ("Skip to content", "Opens in a new window").
     ("hidden", re.compile(r"^(?:hidden|sr-only|screen-reader-text|visually-hidden)$")),
     # Print-only blocks (a printed page's header repeats the URL).
-    ("print", _parts(r"print", r"print-only", r"no-print")),
+    ("print", _parts(r"print\w*", r"print-only", r"no-print")),
     # Captions and credits outside <figcaption>: dropped like <figcaption>, for consistency.
     ("caption", _parts(r"\w*captions?", r"caption-\w+", r"credits?", r"photo-?credit\w*")),
     # Datelines and timestamps ("Updated 5:27 am CST").
@@ -132,6 +139,27 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         _parts(r"dates?", r"dateline", r"timestamps?", r"pub-?date", r"published", r"updated"),
     ),
 )
+
+# Every class/id rule in one pattern, a cheap first test of a token (most match no rule).
+_ANY_CLASS_RULE = re.compile("|".join(f"(?:{p.pattern})" for _, p in CHROME_CLASS_RULES))
+
+# Links that share the page instead of pointing somewhere: messenger schemes and the share
+# endpoints of the big networks (a "Share this on WhatsApp" button is an <a>, not a <button>).
+_SHARE_HREF = re.compile(
+    r"\s*(?:(?:whatsapp|sms|fb-messenger|tg|viber|line):|mailto:\?|"
+    r"(?:https?:)?//(?:[\w-]+\.)*(?:facebook\.com/sharer|twitter\.com/(?:intent|share)|"
+    r"x\.com/intent|linkedin\.com/share|pinterest\.\w+/pin/create|reddit\.com/submit|"
+    r"wa\.me/|api\.whatsapp\.com/send|t\.me/share|tumblr\.com/share|vk\.com/share))",
+    re.IGNORECASE,
+)
+_SKIP_LINK = re.compile(r"\s*(?:skip|jump)\s+to\b", re.IGNORECASE)
+# A share link with more text than this is a quote offered for sharing, not a button.
+_MAX_SHARE_LABEL_CHARS = 60
+# schema.org microdata naming the post's dates: the byline's timestamp, not article text.
+_DATE_ITEMPROPS = frozenset({"datePublished", "dateModified", "dateCreated", "uploadDate"})
+
+# An author-marked element longer than this is an author box, left to the class rules.
+_MAX_BYLINE_CHARS = 100
 
 # Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
 LABEL_TEXTS = frozenset(
@@ -165,6 +193,12 @@ LABEL_TEXTS = frozenset(
 _LINK_HEAVY_MIN_LINKS = 3
 _LINK_HEAVY_DENSITY = 0.6
 _LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span"})
+# Tag links holding this share of an element's text make it a tag list.
+_TAG_LIST_SHARE = 0.6
+_TAG_LINK = 'a[rel~="tag" i]'
+# A form takes up to this many ancestors with it while they add at most this many characters.
+_FORM_BOX_LEVELS = 3
+_FORM_BOX_CHARS = 300
 # A class/id rule spares a block holding at least this share of the content's text.
 _PROTECTED_SHARE = 0.5
 # A listing: at least this many cards (<article> elements or teaser headings linking to other
@@ -177,18 +211,53 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def _tokens(node: LexborNode) -> list[str]:
-    attrs = node.attributes
+def _tokens(attrs: dict[str, str | None]) -> list[str]:
     raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return [_CAMEL.sub("-", token).lower() for token in raw.split()]
+    # Only a token with a capital can have a camelCase boundary.
+    return [
+        token if token.lower() == token else _CAMEL.sub("-", token).lower() for token in raw.split()
+    ]
 
 
-def is_hidden(node: LexborNode) -> bool:
+def is_hidden(node: LexborNode, attrs: dict[str, str | None] | None = None) -> bool:
     """True for ``hidden``, ``aria-hidden="true"`` and inline ``display:none`` elements."""
-    attrs = node.attributes
+    attrs = node.attributes if attrs is None else attrs
     if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
         return True
     return bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
+
+
+def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) -> str | None:
+    """The rule that an element's own attributes (not its class/id) mark it with, else None."""
+    itemprops = (attrs.get("itemprop") or "").split()
+    rels = (attrs.get("rel") or "").lower().split()
+    checks = (
+        (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
+        (is_hidden(node, attrs), "hidden"),
+        (tag == "a" and "hreflang" in attrs, "language"),
+        # A share button, not a "click to tweet" quote wrapped in a share link.
+        (
+            tag == "a"
+            and _SHARE_HREF.match(attrs.get("href") or "") is not None
+            and _text_len(node) < _MAX_SHARE_LABEL_CHARS,
+            "share",
+        ),
+        (not _DATE_ITEMPROPS.isdisjoint(itemprops), "date"),
+        # "Skip to content" / "Jump to navigation": links to a landmark of the same page.
+        (
+            tag == "a"
+            and (attrs.get("href") or "").startswith("#")
+            and _SKIP_LINK.match(node.text(deep=True)) is not None,
+            "skip-link",
+        ),
+        # A short element marked as the author is the byline (a long one is an author box,
+        # left to the class rules).
+        (
+            ("author" in itemprops or "author" in rels) and _text_len(node) < _MAX_BYLINE_CHARS,
+            "author",
+        ),
+    )
+    return next((name for matched, name in checks if matched), None)
 
 
 def chrome_reason(node: LexborNode) -> str | None:
@@ -196,21 +265,21 @@ def chrome_reason(node: LexborNode) -> str | None:
     tag = node.tag or ""
     if tag in NON_CONTENT_TAGS or tag in CHROME_TAGS:
         return tag
-    role = (node.attributes.get("role") or "").strip().lower()
+    attrs = node.attributes
+    role = (attrs.get("role") or "").strip().lower()
     if role in CHROME_ROLES:
         return f"role={role}"
-    checks = (
-        (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
-        (is_hidden(node), "hidden"),
-        (tag == "a" and "hreflang" in node.attributes, "language"),
-    )
-    for matched, name in checks:
-        if matched:
-            return name
-    for token in _tokens(node):
+    reason = _attribute_reason(node, tag, attrs)
+    if reason is not None:
+        return reason
+    for token in _tokens(attrs):
+        if not _ANY_CLASS_RULE.search(token):
+            continue
         for name, pattern in CHROME_CLASS_RULES:
             if pattern.search(token):
-                return name
+                # A formula is never chrome, whatever its renderer's classes say
+                # (MathJax's `CtxtMenu_Attached` reads as a menu).
+                return None if node.css_first("math") is not None else name
     return None
 
 
@@ -222,12 +291,14 @@ NEVER_CONTENT_RULES = frozenset({"comment", "related", "share", "newsletter", "c
 _NEVER_PATTERNS = tuple(
     pattern for name, pattern in CHROME_CLASS_RULES if name in NEVER_CONTENT_RULES
 )
+_ANY_NEVER = re.compile("|".join(f"(?:{p.pattern})" for p in _NEVER_PATTERNS))
 # Any class/id part naming a comment thread (``comment-box``, ``user-comments``), except the
 # states and counters articles carry (``comments-open``, ``comment-count``).
 _COMMENT_PART = _parts(r"comments?", r"disqus\w*")
 _COMMENT_STATE = re.compile(
     r"comments?-(?:open|closed|count\w*|link\w*|number\w*)|(?:has|no)-comments"
 )
+_NEVER_OR_COMMENT = re.compile(f"(?:{_ANY_NEVER.pattern})|(?:{_COMMENT_PART.pattern})")
 
 
 def is_never_content(node: LexborNode) -> bool:
@@ -236,10 +307,17 @@ def is_never_content(node: LexborNode) -> bool:
     Comment threads are recognised more widely here than by the chrome rules: any part
     ``comment(s)`` except states and counters such as ``comments-open``.
     """
-    tokens = _tokens(node)
-    if any(_COMMENT_PART.search(t) and not _COMMENT_STATE.search(t) for t in tokens):
-        return True
-    return any(pattern.search(token) for token in tokens for pattern in _NEVER_PATTERNS)
+    attrs = node.attributes
+    if not (attrs.get("class") or attrs.get("id")):
+        return False
+    for token in _tokens(attrs):
+        if not _NEVER_OR_COMMENT.search(token):
+            continue
+        if _ANY_NEVER.search(token):
+            return True
+        if _COMMENT_PART.search(token) and not _COMMENT_STATE.search(token):
+            return True
+    return False
 
 
 def is_label_text(text: str) -> bool:
@@ -249,7 +327,7 @@ def is_label_text(text: str) -> bool:
 
 
 def _text_len(node: LexborNode) -> int:
-    return len(normalize_whitespace(node.text(deep=True, separator="")))
+    return text_length(node.text(deep=True, separator=""))
 
 
 def link_density(node: LexborNode) -> float:
@@ -265,17 +343,34 @@ def _children(node: LexborNode) -> list[LexborNode]:
     return [child for child in node.iter() if child.is_element_node]
 
 
+def _form_box(form: LexborNode) -> LexborNode:
+    """The box a form sits in, when the box holds little else.
+
+    That is the highest of the form's three nearest ancestors whose text outside the form
+    stays short ("Subscribe to our newsletter", "You have been subscribed!"), or the form
+    itself when its parent has text of its own.
+    """
+    box, inner = form, _text_len(form)
+    for _ in range(_FORM_BOX_LEVELS):
+        parent = box.parent
+        if parent is None or (parent.tag or "") in {"body", "html"}:
+            break
+        if _text_len(parent) - inner > _FORM_BOX_CHARS:
+            break
+        box = parent
+    return box
+
+
 def remove_non_content(root: LexborNode) -> None:
-    """Remove the tags that never hold text (scripts, forms, embeds, ad slots) under ``root``."""
-    doomed: list[LexborNode] = []
-    stack = _children(root)
-    while stack:
-        node = stack.pop()
-        if (node.tag or "") in NON_CONTENT_TAGS:
-            doomed.append(node)
-        else:
-            stack.extend(_children(node))
-    for node in doomed:
+    """Remove the tags that never hold text (scripts, forms, embeds, ad slots) under ``root``.
+
+    A form goes with the box around it when the box holds little but the form's headings,
+    pitch and messages (see :func:`_form_box`).
+    """
+    for node in outermost(root.css(_NON_CONTENT_SELECTOR)):
+        node.decompose()
+    boxes = {box.mem_id: box for box in map(_form_box, root.css("form"))}
+    for node in outermost(list(boxes.values())):
         node.decompose()
 
 
@@ -285,16 +380,39 @@ def _is_link_heavy(node: LexborNode) -> bool:
     return len(node.css("a")) >= _LINK_HEAVY_MIN_LINKS and link_density(node) >= _LINK_HEAVY_DENSITY
 
 
+def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
+    """Blocks made of ``rel="tag"`` links ("Tags: a, b, c") below ``root``.
+
+    ``rel=tag`` says a link names a tag of the current page; the element around such links is
+    a tag list when the links hold most of its text (and it is not most of the content).
+    """
+    parents: dict[int, LexborNode] = {}
+    for link in root.css(_TAG_LINK):
+        parent = link.parent
+        if parent is not None and parent.mem_id != root.mem_id:
+            parents.setdefault(parent.mem_id, parent)
+    lists = []
+    for parent in outermost(list(parents.values())):
+        size = _text_len(parent)
+        linked = sum(_text_len(a) for a in parent.css(_TAG_LINK))
+        if size / total < _PROTECTED_SHARE and linked >= _TAG_LIST_SHARE * size:
+            lists.append(parent)
+    return lists
+
+
 def remove_chrome(root: LexborNode) -> list[str]:
     """Remove chrome below ``root`` (never ``root`` itself); return the rule names that fired.
 
     Tag, role, hidden and class/id rules apply to every element; a class/id match on a block
-    holding at least half of ``root``'s text is ignored. Link-heavy blocks go too.
+    holding at least half of ``root``'s text is ignored. Link-heavy blocks and tag lists
+    (``rel="tag"`` links and little else) go too.
     """
     total = max(_text_len(root), 1)
+    tag_lists = _tag_lists(root, total)
     doomed: list[LexborNode] = []
     fired: list[str] = []
-    stack = _children(root)
+    skip = {node.mem_id for node in tag_lists}
+    stack = [child for child in _children(root) if child.mem_id not in skip]
     while stack:
         node = stack.pop()
         reason = chrome_reason(node)
@@ -305,20 +423,20 @@ def remove_chrome(root: LexborNode) -> list[str]:
         if reason is None and _is_link_heavy(node):
             reason = "link-heavy"
         if reason is None:
-            stack.extend(_children(node))
+            stack.extend(child for child in _children(node) if child.mem_id not in skip)
         else:
             doomed.append(node)
             fired.append(reason)
-    for node in doomed:
+    for node in [*doomed, *tag_lists]:
         node.decompose()
-    return fired
+    return [*fired, *(["tags"] * len(tag_lists))]
 
 
 def _norm_text(node: LexborNode) -> str:
     return normalize_whitespace(node.text(deep=True, separator=" "))
 
 
-def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
     """Drop nodes nested in another node of the list."""
     ids = {node.mem_id for node in nodes}
     out = []
@@ -360,7 +478,7 @@ def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | Non
     Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
     when it has at least three, and the content holds little text outside them.
     """
-    articles = [node for node in _outermost(body.css("article")) if _text_len(node)]
+    articles = [node for node in outermost(body.css("article")) if _text_len(node)]
     teasers = _teaser_headings(content, url)
     sizes = [_text_len(node) for node in articles]
     if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
@@ -369,7 +487,7 @@ def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | Non
         reason = f"listing page: {len(teasers)} headings link to other pages"
     else:
         return None
-    cards = _outermost([*articles, *(h.parent or h for h in teasers)])
+    cards = outermost([*articles, *(h.parent or h for h in teasers)])
     if any(card.mem_id == content.mem_id or _is_inside(content, card) for card in cards):
         return reason
     inside = [card for card in cards if _is_inside(card, content)]

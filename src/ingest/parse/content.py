@@ -5,8 +5,9 @@ candidates come in tiers of decreasing trust: ``[itemprop=articleBody]``, class/
 (``entry-content``…), the largest ``<article>``, ``<main>``. A tier wins when its largest
 element holds a fair share of the text of the largest candidate of any tier; a winner that is
 only a text block (a ``<p>``) stands for its parent, since sites that mark every paragraph
-(``p.post-text``) mean the block around them. Without a tier the text-density scorer picks:
-see :func:`best_by_density`.
+(``p.post-text``) mean the block around them. Without a tier the text-density scorer picks
+(see :func:`best_by_density`), widened to the parent of a run of like blocks (``div.step``
+after ``div.step``) when its block is one of them.
 """
 
 from __future__ import annotations
@@ -22,12 +23,25 @@ from ingest.parse.boilerplate import (
     is_hidden,
     is_never_content,
     link_density,
+    outermost,
 )
-from ingest.parse.text import normalize_whitespace
+from ingest.parse.text import normalize_whitespace, text_length
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
+# Every element that can be page chrome: the chrome tags and whatever has a role or hiding
+# attribute or style (the rules then decide), so the page is not walked node by node.
+_PAGE_CHROME_SELECTOR = ", ".join(
+    [
+        *sorted(CHROME_TAGS),
+        "[role]",
+        "[hidden]",
+        "[aria-hidden]",
+        '[style*="none" i]',
+        '[style*="hidden" i]',
+    ]
+)
 # Class/id hints of the element holding an article's body (matched as whole parts).
 _CONTENT_HINT = re.compile(
     r"(?:^|[-_ ])(?:entry-content|post-content|article-content|article-body|articlebody|"
@@ -49,30 +63,32 @@ _INLINE = frozenset(
 )  # fmt: skip
 # A unit shorter than this (characters) says nothing about its container.
 _MIN_UNIT_CHARS = 25
+# How far above the densest block a run of like blocks is looked for, how many like siblings
+# make a run, and how link-heavy a like sibling may be.
+_WIDEN_LEVELS = 3
+_MIN_LIKE_BLOCKS = 2
+_MAX_LIKE_LINK_DENSITY = 0.3
 # Commas in Latin, CJK full-width and Japanese ideographic forms.
 _COMMAS = (",", "\uff0c", "\u3001")
 
 
 def _text_len(node: LexborNode) -> int:
-    return len(normalize_whitespace(node.text(deep=True, separator=" ")))
+    return text_length(node.text(deep=True, separator=" "))
 
 
 def _elements(node: LexborNode) -> list[LexborNode]:
     return [child for child in node.iter() if child.is_element_node]
 
 
+def _is_page_chrome(node: LexborNode) -> bool:
+    role = (node.attributes.get("role") or "").strip().lower()
+    return (node.tag or "") in CHROME_TAGS or role in CHROME_ROLES or is_hidden(node)
+
+
 def remove_page_chrome(body: LexborNode) -> None:
     """Remove chrome that is chrome anywhere: nav/aside/footer tags, landmark roles, hidden."""
-    doomed: list[LexborNode] = []
-    stack = _elements(body)
-    while stack:
-        node = stack.pop()
-        role = (node.attributes.get("role") or "").strip().lower()
-        if (node.tag or "") in CHROME_TAGS or role in CHROME_ROLES or is_hidden(node):
-            doomed.append(node)
-        else:
-            stack.extend(_elements(node))
-    for node in doomed:
+    candidates = [node for node in body.css(_PAGE_CHROME_SELECTOR) if _is_page_chrome(node)]
+    for node in outermost(candidates):
         node.decompose()
 
 
@@ -126,7 +142,7 @@ def best_by_density(body: LexborNode) -> LexborNode:
     """
     scores: dict[int, tuple[float, LexborNode]] = {}
     for unit, raw in _units(body):
-        length = len(normalize_whitespace(raw))
+        length = text_length(raw)
         if length < _MIN_UNIT_CHARS:
             continue
         score = 1 + sum(map(raw.count, _COMMAS)) + min(length / 100, 3)
@@ -175,4 +191,38 @@ def find_content(body: LexborNode) -> LexborNode:
                 while (node.tag or "") in _TEXT_BLOCKS and node.parent is not None:
                     node = node.parent
                 return node
-    return best_by_density(body)
+    return _widen_to_repeated_blocks(best_by_density(body))
+
+
+def _signature(node: LexborNode) -> tuple[str, str]:
+    return node.tag or "", " ".join(sorted((node.attributes.get("class") or "").split()))
+
+
+def _widen_to_repeated_blocks(best: LexborNode) -> LexborNode:
+    """The parent of ``best``'s block when the block is one of a run of like blocks of text.
+
+    Pages built of repeated step or section blocks (``div.step`` after ``div.step``) put each
+    paragraph in its own block, so the densest block is one step: when ``best`` or one of its
+    nearest ancestors has at least two siblings of the same tag and class holding text, with
+    few links, the article is their common parent.
+    """
+    node = best
+    for _ in range(_WIDEN_LEVELS):
+        parent = node.parent
+        if parent is None or not parent.is_element_node or (parent.tag or "") == "body":
+            break
+        signature = _signature(node)
+        if signature[1]:
+            like = [
+                sibling
+                for sibling in _elements(parent)
+                if sibling.mem_id != node.mem_id
+                and _signature(sibling) == signature
+                and not is_never_content(sibling)
+                and _text_len(sibling) >= _MIN_UNIT_CHARS
+                and link_density(sibling) < _MAX_LIKE_LINK_DENSITY
+            ]
+            if len(like) >= _MIN_LIKE_BLOCKS:
+                return parent
+        node = parent
+    return best

@@ -20,10 +20,10 @@ from selectolax.lexbor import LexborHTMLParser
 from ingest.items import Article, NotAnArticle, Section
 from ingest.parse.boilerplate import listing_reason, remove_chrome, remove_non_content
 from ingest.parse.content import find_content, remove_page_chrome
-from ingest.parse.metadata import PageMetadata, pick_title, read_metadata
+from ingest.parse.metadata import PageMetadata, declared_title, pick_title, read_metadata
 from ingest.parse.pagekind import notice_reason
 from ingest.parse.structure import build_sections
-from ingest.parse.text import clean_title, decode_document
+from ingest.parse.text import decode_document
 
 # Less body text than this (characters, so that it works for CJK too) is not an article.
 _MIN_BODY_CHARS = 200
@@ -42,7 +42,7 @@ def _extract(content: bytes | str, url: str, charset: str | None) -> _Extraction
     meta = read_metadata(tree, url)
     root, body = tree.root, tree.body
     if root is None or body is None:
-        title = clean_title(meta.og_title or meta.headline or meta.title, meta.site_names)
+        title = declared_title(meta)[0]
         return _Extraction(_article(url, title, meta, ()), None)
     has_password = tree.css_first('input[type="password" i]') is not None
     first = tree.css_first("h1, h2")
@@ -53,7 +53,7 @@ def _extract(content: bytes | str, url: str, charset: str | None) -> _Extraction
     listing = listing_reason(body, content_root, url)
     remove_chrome(content_root)
     title, title_h1 = pick_title(meta, body, content_root)
-    sections = build_sections(content_root, title_h1)
+    sections = build_sections(content_root, title_h1, title)
     article = _article(url, title, meta, sections)
     return _Extraction(article, listing, has_password, first_heading)
 

@@ -7,16 +7,22 @@ Read before anything is removed. Authors, dates and the site name come from JSON
 date; dates are ISO 8601 as the page states them (kept only when they parse as such). The
 canonical URL is ``<link rel=canonical>`` (else ``og:url``), resolved against the page URL.
 
-The title is reconciled from the content's ``<h1>``, ``og:title``, JSON-LD ``headline`` and
-``<title>``: an h1 inside the content wins; else an h1 anywhere that agrees with a metadata
-title; else the first metadata title, with a site-name suffix and stray quotes removed.
+The title is the one the page declares: JSON-LD ``headline`` (as written: it names the
+article, not the page), else ``og:title``/``twitter:title``, else ``<title>``; the last two lose
+a site-name suffix (:func:`ingest.parse.text.strip_site_name`: the site's name or domain, or
+any short last part when an ``<h1>`` of the content holds exactly what stays; an h1 outside
+the content is often the site's logo). A title that was cut is spelled as the h1 with the same
+words spells it (the h1 keeps the punctuation a ``<title>`` drops). Stray end quotes go. A page
+declaring no title, or only the site's name, takes its content's first h1. The h1 carrying
+the title (the content's first, else one agreeing with the title) opens no section.
 """
 
 from __future__ import annotations
 
-__all__ = ["PageMetadata", "pick_title", "read_metadata"]
+__all__ = ["PageMetadata", "declared_title", "pick_title", "read_metadata"]
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,8 +31,12 @@ from urllib.parse import urljoin, urlsplit
 from ingest.parse.structure import node_text
 from ingest.parse.text import (
     clean_title,
+    is_site_name,
     normalize_language,
     normalize_whitespace,
+    same_words,
+    strip_site_name,
+    strip_unmatched_quotes,
     titles_agree,
 )
 
@@ -34,6 +44,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+
+# The XHTML-era wrappers around a script's text: a CDATA section or an HTML comment.
+_LD_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
+
+
+# Second-level labels under a country code (``bbc.co.uk``): the site's name is the label before.
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +68,8 @@ class PageMetadata:
     published: str | None = None
     modified: str | None = None
     canonical_url: str | None = None
+    host_names: tuple[str, ...] = ()
+    """Names the host gives the site (``example.com``, ``example``): site names in titles."""
 
 
 def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
@@ -65,10 +85,15 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
 
 
 def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD blocks, outermost first, in document order."""
+    """Every JSON object in the page's JSON-LD blocks, outermost first, in document order.
+
+    A block wrapped in ``<![CDATA[ … ]]>`` or an HTML comment (either maybe behind ``//``), as
+    XHTML-minded templates write it, is read without the wrapper.
+    """
     for script in tree.css('script[type="application/ld+json"]'):
+        text = _LD_WRAPPER.sub("", script.text(deep=True))
         try:
-            data = json.loads(script.text(deep=True))
+            data = json.loads(text)
         except (ValueError, RecursionError):
             continue
         stack = [data]
@@ -81,11 +106,23 @@ def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
                 stack.extend(item)
 
 
-def _json_ld_headline(objects: list[dict[str, Any]]) -> str:
-    """The first ``headline`` in the page's JSON-LD, or ``""``."""
+def _json_ld_headline(objects: list[dict[str, Any]], page_titles: tuple[str, ...]) -> str:
+    """The first ``headline`` in the page's JSON-LD, or ``""``.
+
+    When the same object has a different ``name`` that agrees with the page's own title
+    (``<title>``/``og:title``) and the headline does not, the name is the title: Wikipedia's
+    headline, for one, is the article's one-line description.
+    """
     for item in objects:
         headline = item.get("headline")
         if isinstance(headline, str) and headline.strip():
+            name = item.get("name")
+            if (
+                isinstance(name, str)
+                and any(titles_agree(name, title) for title in page_titles)
+                and not any(titles_agree(headline, title) for title in page_titles)
+            ):
+                return name
             return headline
     return ""
 
@@ -152,6 +189,17 @@ def _absolute(base: str, href: str) -> str | None:
     return absolute if urlsplit(absolute).scheme in {"http", "https"} else None
 
 
+def _domain_names(url: str) -> list[str]:
+    """Names a site goes by in its own titles, from the host: ``example.com``, ``example``."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    labels = host.split(".")
+    if len(labels) < 2 or host.replace(".", "").isdigit():  # noqa: PLR2004  (a name and a TLD)
+        return []
+    if labels[-2] in _SECOND_LEVEL and len(labels) > 2:  # noqa: PLR2004  (bbc.co.uk)
+        return [host, labels[-3]]
+    return [host, labels[-2]]
+
+
 def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
     """Read the metadata of a parsed page (nothing removed yet); ``url`` resolves the canonical."""
     meta = _meta_values(tree)
@@ -167,10 +215,12 @@ def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
     if published is None:
         time = tree.css_first("time[datetime]")
         published = _iso_date(time.attributes.get("datetime")) if time is not None else None
+    title = title_node.text(deep=True) if title_node is not None else ""
+    og_title = meta.get("og:title") or meta.get("twitter:title") or ""
     return PageMetadata(
-        title=title_node.text(deep=True) if title_node is not None else "",
-        og_title=meta.get("og:title") or meta.get("twitter:title") or "",
-        headline=_json_ld_headline(objects),
+        title=title,
+        og_title=og_title,
+        headline=_json_ld_headline(objects, (title, og_title)),
         site_names=tuple(dict.fromkeys([*site_names, *publishers])),
         description=meta.get("description") or meta.get("og:description") or None,
         language=normalize_language(lang)
@@ -182,22 +232,42 @@ def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
             objects, "dateModified", ("article:modified_time", "og:updated_time"), meta
         ),
         canonical_url=_canonical_url(tree, meta, url) if url else None,
+        host_names=tuple(_domain_names(url)),
     )
+
+
+def declared_title(meta: PageMetadata, confirmed: tuple[str, ...] = ()) -> tuple[str, bool]:
+    """The title the page declares, cleaned, and whether a site-name part was cut from it."""
+    headline = normalize_whitespace(meta.headline)
+    if headline:
+        return strip_unmatched_quotes(headline), False
+    for raw in (meta.og_title, meta.title):
+        title = normalize_whitespace(raw)
+        if title:
+            stripped = strip_site_name(title, (*meta.site_names, *meta.host_names), confirmed)
+            return strip_unmatched_quotes(stripped), stripped != title
+    return "", False
 
 
 def pick_title(
     meta: PageMetadata, body: LexborNode, content: LexborNode
 ) -> tuple[str, LexborNode | None]:
-    """The article's title and the h1 carrying it (None when the title comes from metadata)."""
-    metas = [
-        clean_title(raw, meta.site_names)
-        for raw in (meta.og_title, meta.headline, meta.title)
-        if normalize_whitespace(raw)
-    ]
+    """The article's title and the h1 carrying it (None when no h1 carries it)."""
     in_content = content.css("h1")
     ids = {node.mem_id for node in in_content}
-    for h1 in [*in_content, *body.css("h1")]:
-        text = clean_title(node_text(h1), strip_suffix=False)
-        if text and (h1.mem_id in ids or any(titles_agree(text, m) for m in metas)):
-            return text, (h1 if h1.mem_id in ids else None)
-    return (metas[0] if metas else ""), None
+    h1s = [
+        (h1, clean_title(node_text(h1), strip_suffix=False))
+        for h1 in [*in_content, *body.css("h1")]
+    ]
+    h1s = [(h1, text) for h1, text in h1s if text]
+    title, cut = declared_title(meta, tuple(text for h1, text in h1s if h1.mem_id in ids))
+    carrier = next(
+        (h1 for h1, text in h1s if h1.mem_id in ids or (title and titles_agree(text, title))),
+        None,
+    )
+    if not title or (carrier and is_site_name(title, (*meta.site_names, *meta.host_names))):
+        # No declared title, or one that only names the site: the content's h1 says more.
+        return (clean_title(node_text(carrier), strip_suffix=False) if carrier else title), carrier
+    if cut:
+        title = next((text for _, text in h1s if same_words(text, title)), title)
+    return title, carrier

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ingest.items import ListBlock, Section
 from ingest.parse.boilerplate import is_label_text
-from ingest.parse.text import normalize_whitespace
+from ingest.parse.text import normalize_whitespace, repeats_title
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -36,6 +36,8 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 # Inside these a table is laid out with blocks, not data: walk it like a <div>.
 _LAYOUT_TABLE_CHILDREN = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, table, blockquote"
+# Headings at this level or above that repeat the title are the title, not a section.
+_TITLE_LEVEL = 2
 _SKIPPED_TAGS = frozenset({"figcaption", "img", "picture", "video", "audio", "source", "track"})
 
 
@@ -61,6 +63,7 @@ def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
 class _SectionBuilder:
     """Collects paragraphs and lists into sections as the walk meets them."""
 
+    title: str = ""
     sections: list[Section] = field(default_factory=list)
     heading: str = ""
     level: int = 0
@@ -68,6 +71,17 @@ class _SectionBuilder:
     lists: list[ListBlock] = field(default_factory=list)
     inline: list[str | None] = field(default_factory=list)
     """Text met outside a block; ``None`` marks a ``<br>``."""
+
+    def repeats_title(self, heading: str) -> bool:
+        """True for a heading repeating the title before any text (later ones are sections)."""
+        if (
+            self.sections
+            or self.paragraphs
+            or self.lists
+            or any(t and t.strip() for t in self.inline)
+        ):
+            self.title = ""
+        return bool(self.title) and repeats_title(heading, self.title)
 
     def add_paragraph(self, text: str) -> None:
         text = normalize_whitespace(text)
@@ -126,8 +140,13 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
     if tag in HEADINGS:
         builder.flush()
         heading = node_text(node)
-        if node.mem_id != skip_id and heading:
-            builder.start(heading, HEADINGS[tag])
+        level = HEADINGS[tag]
+        if (
+            node.mem_id != skip_id
+            and heading
+            and not (level <= _TITLE_LEVEL and builder.repeats_title(heading))
+        ):
+            builder.start(heading, level)
     elif tag in {"ul", "ol"}:
         builder.flush()
         block = _list_block(node)
@@ -147,10 +166,16 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
     return False
 
 
-def build_sections(root: LexborNode, title_h1: LexborNode | None) -> tuple[Section, ...]:
-    """``root``'s blocks as sections in document order; ``title_h1`` opens no section."""
+def build_sections(
+    root: LexborNode, title_h1: LexborNode | None, title: str = ""
+) -> tuple[Section, ...]:
+    """``root``'s blocks as sections in document order.
+
+    ``title_h1`` opens no section, nor does an h1/h2 before any text that repeats ``title`` (or
+    a piece of it, as a headline split into a kicker and a line): its text is the title's.
+    """
     skip_id = title_h1.mem_id if title_h1 is not None else None
-    builder = _SectionBuilder()
+    builder = _SectionBuilder(title=title)
     stack: list[LexborNode | None] = list(reversed(list(root.iter(include_text=True))))
     while stack:
         node = stack.pop()

@@ -11,10 +11,14 @@ __all__ = [
     "clean_title",
     "decode_document",
     "detect_encoding",
+    "is_site_name",
     "normalize_language",
     "normalize_whitespace",
+    "repeats_title",
+    "same_words",
     "strip_site_name",
     "strip_unmatched_quotes",
+    "text_length",
     "titles_agree",
 ]
 
@@ -22,9 +26,8 @@ import codecs
 import re
 import unicodedata
 
-_WHITESPACE = re.compile(r"\s+")
 # Characters that render as nothing: zero-width space, word joiner, BOM, soft hyphen.
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")  # as _has_invisible tests
 
 _DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u300c\u300d')
 _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2039\u203a")
@@ -33,6 +36,8 @@ _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2039\u203a")
 _TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ", " \u00bb ", " / ")
 # A trailing <title> part longer than this many words is not taken for a site name.
 _MAX_SITE_NAME_WORDS = 4
+# At most this many separated parts are taken off the end of a title ("X | Section | Site").
+_MAX_SUFFIX_PARTS = 3
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -66,8 +71,21 @@ _LANGUAGE_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
 def normalize_whitespace(text: str) -> str:
     """NFC-normalise, drop invisible characters, collapse any whitespace (NBSP too) to a space."""
     text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    return _WHITESPACE.sub(" ", text).strip()
+    if _has_invisible(text):
+        text = _INVISIBLE.sub("", text)
+    # str.split() splits on exactly the characters the regex \s matches (str.isspace()).
+    return " ".join(text.split())
+
+
+def _has_invisible(text: str) -> bool:
+    return "\u200b" in text or "\u2060" in text or "\ufeff" in text or "\u00ad" in text
+
+
+def text_length(text: str) -> int:
+    """``len(normalize_whitespace(text))`` without building the string (NFC aside), for sizes."""
+    if _has_invisible(text):
+        text = _INVISIBLE.sub("", text)
+    return len(" ".join(text.split()))
 
 
 def _is_apostrophe(text: str, index: int) -> bool:
@@ -97,38 +115,111 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
-    """Remove a ``" | Site"``/``" - Site"`` suffix (or ``"Site | "`` prefix) from a page title.
+def _squash(text: str) -> str:
+    """A site-name key: case-folded word characters only ("The Verge" and "theverge")."""
+    return "".join(_fold(text).split())
 
-    A named site (``og:site_name``) is removed wherever it sits at either end. Without a name,
-    the last separated part is dropped when it is short (at most four words) and what stays
-    has at least two words: ``"How it works - Acme Blog"`` becomes ``"How it works"``.
-    """
-    folded_names = {_fold(name) for name in site_names if _fold(name)}
+
+def is_site_name(title: str, site_names: tuple[str, ...]) -> bool:
+    """True when ``title`` is nothing but one of ``site_names`` (compared as site names are)."""
+    key = _squash(title)
+    return bool(key) and any(_squash(name) == key for name in site_names)
+
+
+def _short(text: str) -> bool:
+    """True when every separated part of ``text`` is short enough to be a site name."""
+    parts = [text]
     for sep in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(sep)
-        if found and _fold(tail) in folded_names and head.strip():
-            return strip_site_name(head.strip(), site_names)
-        head, found, tail = title.partition(sep)
-        if found and _fold(head) in folded_names and tail.strip():
-            return strip_site_name(tail.strip(), site_names)
-    if _fold(title) in folded_names:
-        return title
+        parts = [piece for part in parts for piece in part.split(sep)]
+    return all(len(_fold(part).split()) <= _MAX_SITE_NAME_WORDS for part in parts)
+
+
+def _cuts(title: str) -> list[tuple[str, str]]:
+    """(head, tail) splits of ``title`` at its last few separators, the longest head first."""
+    found = []
     for sep in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(sep)
-        if (
-            found and len(tail.split()) <= _MAX_SITE_NAME_WORDS and len(head.split()) >= 2  # noqa: PLR2004  (one word is too little to be a title)
-        ):
-            return head.strip()
+        index = title.rfind(sep)
+        for _ in range(_MAX_SUFFIX_PARTS):
+            if index <= 0:
+                break
+            found.append((index, sep))
+            index = title.rfind(sep, 0, index)
+    found = sorted(found, reverse=True)[:_MAX_SUFFIX_PARTS]
+    return [(title[:index].strip(), title[index + len(sep) :].strip()) for index, sep in found]
+
+
+def _strip_named(title: str, names: set[str]) -> str:
+    """``title`` without the named site's parts at either end (a few times at most)."""
+    for _ in range(2 * _MAX_SUFFIX_PARTS if names else 0):
+        stripped = False
+        for sep in _TITLE_SEPARATORS:
+            head, found, tail = title.rpartition(sep)
+            if found and _squash(tail) in names and head.strip():
+                title, stripped = head.strip(), True
+                break
+            head, found, tail = title.partition(sep)
+            if found and _squash(head) in names and tail.strip():
+                title, stripped = tail.strip(), True
+                break
+        if not stripped:
+            break
     return title
 
 
-def clean_title(raw: str, site_names: tuple[str, ...] = (), *, strip_suffix: bool = True) -> str:
+def strip_site_name(
+    title: str, site_names: tuple[str, ...] = (), confirmed: tuple[str, ...] = ()
+) -> str:
+    """Remove a ``" | Site"``/``" - Site"`` suffix (or ``"Site | "`` prefix) from a page title.
+
+    A named site (``og:site_name``, the publisher, the domain) is removed wherever it sits at
+    either end; names compare without case, punctuation or spaces, so "The Verge" is the site
+    of ``theverge.com`` and "TMZ.com" of ``tmz.com``. Any other short last part (at most four
+    words a part) goes only when the page confirms what stays: ``confirmed`` (the page's
+    ``<h1>`` texts) holds the same words (a first part is never cut so: an h1 equal to it is a
+    site logo, not the title). So ``"How it works - Acme Blog"`` with an h1 "How it works"
+    gives ``"How it works"``, and ``"Python - a language"`` or ``"Essay - Jane Q. Writer"``
+    without such an h1 stay whole.
+    """
+    names = {_squash(name) for name in site_names if _squash(name)}
+    title = _strip_named(title, names)
+    folded_confirmed = {_fold(text) for text in confirmed if _fold(text)}
+    if not folded_confirmed or _fold(title) in folded_confirmed:
+        return title
+    for head, tail in _cuts(title):
+        if head and tail and _fold(head) in folded_confirmed and _short(tail):
+            return head
+    return title
+
+
+def clean_title(
+    raw: str,
+    site_names: tuple[str, ...] = (),
+    *,
+    strip_suffix: bool = True,
+    confirmed: tuple[str, ...] = (),
+) -> str:
     """Whitespace-normalise a title, drop a site-name suffix and stray end quotes."""
     title = normalize_whitespace(raw)
     if strip_suffix:
-        title = strip_site_name(title, site_names)
+        title = strip_site_name(title, site_names, confirmed)
     return strip_unmatched_quotes(title)
+
+
+def same_words(first: str, second: str) -> bool:
+    """True when two titles are the same words, case and punctuation aside."""
+    a = _fold(first)
+    return bool(a) and a == _fold(second)
+
+
+def repeats_title(heading: str, title: str) -> bool:
+    """True when every word of ``heading`` is a word of ``title`` (the title, or a piece of it).
+
+    Readability lets a quarter of the heading be new words; that takes section headings
+    such as "Using standalone mode in Emscripten" for the title "Standalone binaries using
+    Emscripten", so here none may be.
+    """
+    words = set(_fold(heading).split())
+    return bool(words) and words <= set(_fold(title).split())
 
 
 def titles_agree(first: str, second: str) -> bool:
