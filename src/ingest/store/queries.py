@@ -11,6 +11,7 @@ __all__ = [
     "get_adstxt",
     "get_article",
     "list_duplicate_groups",
+    "list_sites",
     "load_sections",
     "select_articles",
     "stored_article",
@@ -265,6 +266,13 @@ async def list_duplicate_groups(
         )
         for row in found
     ]
+
+
+async def list_sites(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """Every stored site as ``(id, name, home page URL)``, by name."""
+    statement = select(SiteRow.id, SiteRow.name, SiteRow.url).order_by(SiteRow.name)
+    with translate_errors("sites", "*"):
+        return [(int(id_), name, url) for id_, name, url in await session.execute(statement)]
 
 
 async def get_adstxt(session: AsyncSession, site: str) -> tuple[str, datetime, AdsTxt] | None:
