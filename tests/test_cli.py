@@ -96,9 +96,15 @@ def test_read_commands_after_a_run(runner, sites_file, site, tmp_path):
     assert shown.exit_code == 0, shown.output
     article = json.loads(shown.output)
     assert article["title"] == "What Does Microneedling Actually Do?"
-    assert {"heading", "level", "paragraphs", "lists", "canonical_id"} <= set(
-        article["sections"][0]
-    )
+    assert list(article["sections"][0]) == [
+        "heading",
+        "level",
+        "paragraphs",
+        "lists",
+        "canonical_id",
+        "boilerplate",
+    ]
+    assert {s["boilerplate"] for s in article["sections"]} == {False}  # 3 articles: too few
 
     dups = runner.invoke(cli, ["duplicates", *db, "--format", "json"])
     groups = json.loads(dups.output)

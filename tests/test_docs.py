@@ -53,3 +53,14 @@ def test_exit_codes_are_documented():
         assert code in README
     epilog = cli.commands["run"].epilog or ""
     assert all(f"{c} " in epilog for c in ("0", "1", "2", "75"))
+
+
+@pytest.mark.parametrize("name", ["show", "extract"])
+def test_no_boilerplate_has_an_example_and_a_readme_row(name):
+    """The show and extract --help each give an example with --no-boilerplate; the README has it."""
+    examples = [line.strip() for line in (cli.commands[name].help or "").splitlines()]
+    assert any(
+        line.startswith(f"ingest {name} ") and "--no-boilerplate" in line for line in examples
+    )
+    row = next(line for line in README.splitlines() if line.startswith(f"| `ingest {name} "))
+    assert "--no-boilerplate" in row

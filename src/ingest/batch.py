@@ -14,7 +14,7 @@ inputs still in flight and closes the client at once.
 
 from __future__ import annotations
 
-__all__ = ["HTML_SUFFIXES", "expand_inputs", "extract_many"]
+__all__ = ["HTML_SUFFIXES", "expand_inputs", "extract_many", "is_url"]
 
 import asyncio
 import sys
@@ -45,7 +45,8 @@ _WINDOW_PER_TASK = 4
 """Results held for ordering, per unit of concurrency: bounds memory behind a slow input."""
 
 
-def _is_url(target: str) -> bool:
+def is_url(target: str) -> bool:
+    """Whether a target is fetched (``http://``, ``https://``) rather than read from a file."""
     return target.startswith(("http://", "https://"))
 
 
@@ -67,7 +68,7 @@ def expand_inputs(targets: Sequence[str], *, stdin: TextIO | None = None) -> lis
 
 
 def _expand_one(target: str) -> list[str]:
-    if _is_url(target):
+    if is_url(target):
         return [target]
     path = Path(target)
     if path.is_dir():
@@ -93,7 +94,7 @@ async def extract_many(
     window: deque[asyncio.Task[tuple[str, Article | None, str | None]]] = deque()
     async with AsyncExitStack() as stack:
         client = None
-        if any(_is_url(target) for target in targets):
+        if any(is_url(target) for target in targets):
             client = await stack.enter_async_context(build_client(config))
 
         async def one(target: str) -> tuple[str, Article | None, str | None]:
@@ -120,7 +121,7 @@ async def extract_many(
 async def _extract(
     target: str, *, client: httpx.AsyncClient | None, config: FetchConfig, pool: ParsePool | None
 ) -> Article:
-    if _is_url(target):
+    if is_url(target):
         assert client is not None
         result = await fetch(client, target, config=config, allow=True)
         content, url, charset = result.content, result.final_url, result.charset

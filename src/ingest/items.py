@@ -255,6 +255,8 @@ class StoredSection:
     canonical_id: int
     similarity: float
     rule: str
+    boilerplate: bool = False
+    """Its canonical section is flagged as the site's boilerplate (on most of its articles)."""
 
 
 @dataclass(frozen=True, slots=True)

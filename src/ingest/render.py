@@ -7,7 +7,8 @@ is the one ``ingest extract`` documents::
      "sections": [{"heading", "level", "paragraphs": [str],
                    "lists": [{"ordered": bool, "items": [str]}]}]}
 
-``ingest show`` adds ``canonical_id`` per section.
+``ingest show`` adds ``canonical_id`` and ``boilerplate`` (flagged as site boilerplate) per
+section.
 """
 
 from __future__ import annotations
@@ -64,14 +65,16 @@ def article_to_dict(article: Article) -> dict[str, Any]:
 
 
 def stored_article_to_dict(stored: StoredArticle) -> dict[str, Any]:
-    """``ingest show``: the extract shape plus each section's canonical id."""
+    """``ingest show``: the extract shape plus each section's canonical id and boilerplate flag."""
     return {
         "url": stored.url,
         "title": stored.title,
         "description": stored.description,
         "language": stored.language,
         "sections": [
-            section_to_dict(s.section) | {"canonical_id": s.canonical_id} for s in stored.sections
+            section_to_dict(s.section)
+            | {"canonical_id": s.canonical_id, "boilerplate": s.boilerplate}
+            for s in stored.sections
         ],
     }
 

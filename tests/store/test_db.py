@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -14,9 +15,6 @@ from ingest.store.adstxt import store_adstxt_snapshot
 from ingest.store.adstxt_models import AdsTxtRecordRow
 from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url, insert_many
 from ingest.store.models import Base, table_of
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.mark.parametrize(
@@ -72,6 +70,20 @@ async def test_upgrade_builds_a_new_database_and_is_idempotent(database_url):
             counts = await queries.table_counts(session)
         assert set(counts) == set(Base.metadata.tables)
         assert counts["sites"] == 1
+    finally:
+        await database.dispose()
+
+
+async def test_is_created_only_after_an_upgrade_and_creates_no_sqlite_file(database_url):
+    """is_created() is False before the first upgrade (a missing SQLite file stays missing)."""
+    database = Database.from_url(database_url)
+    file = make_url(database_url).database if database_url.startswith("sqlite") else None
+    try:
+        assert not await database.is_created()
+        if file is not None:
+            assert not await asyncio.to_thread(Path(file).exists)
+        await database.upgrade()
+        assert await database.is_created()
     finally:
         await database.dispose()
 

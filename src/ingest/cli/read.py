@@ -17,16 +17,27 @@ from ingest.tables import article_table, groups_table
 
 @cli.command("show")
 @click.argument("url")
+@click.option(
+    "--no-boilerplate",
+    "no_boilerplate",
+    is_flag=True,
+    help="Leave out the sections flagged as the site's boilerplate (see 'ingest duplicates').",
+)
 @DB_OPTION
 @FORMAT_TABLE
-def show_command(url: str, database: str, fmt: str) -> None:
+def show_command(url: str, no_boilerplate: bool, database: str, fmt: str) -> None:
     """Show one stored article: title, sections in order, and each section's canonical id.
 
+    The JSON says of each section whether it is site boilerplate (a disclosure or a call to
+    action found on most of the site's articles); --no-boilerplate leaves those out.
+
     \b
-    Example:
+    Examples:
       ingest show http://127.0.0.1:8765/what-does-microneedling-actually-do/ --format json
+      ingest show http://127.0.0.1:8765/what-does-microneedling-actually-do/ --no-boilerplate
     """  # noqa: D301
-    stored = read_database(database, lambda s: queries.get_article(s, url))
+    keep = not no_boilerplate
+    stored = read_database(database, lambda s: queries.get_article(s, url, keep_boilerplate=keep))
     if stored is None:
         fail(f"no article stored for {url}", ExitCode.FAILURES)
     assert stored is not None

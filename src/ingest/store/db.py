@@ -235,6 +235,14 @@ class Database:
         except SQLAlchemyError as exc:
             raise StoreError("alembic_version", "current", error_reason(exc)) from exc
 
+    async def is_created(self) -> bool:
+        """Whether the schema exists (an upgrade ran); a missing SQLite file is not created."""
+        path = self._engine.url.database
+        file = Path(path) if self.dialect == "sqlite" and path and path != ":memory:" else None
+        if file is not None and not await asyncio.to_thread(file.exists):
+            return False
+        return await self.current_revision() is not None
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()

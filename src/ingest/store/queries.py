@@ -11,6 +11,7 @@ __all__ = [
     "get_adstxt",
     "get_article",
     "list_duplicate_groups",
+    "list_sites",
     "load_sections",
     "select_articles",
     "stored_article",
@@ -95,8 +96,14 @@ def stored_article(row: Row[*tuple[Any, ...]], sections: Sequence[StoredSection]
     )
 
 
-async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
-    """The stored article of ``url`` (article or page URL), sections and blocks in order."""
+async def get_article(
+    session: AsyncSession, url: str, *, keep_boilerplate: bool = True
+) -> StoredArticle | None:
+    """The stored article of ``url`` (article or page URL), sections and blocks in order.
+
+    Without ``keep_boilerplate`` the sections whose canonical section is flagged as the site's
+    boilerplate are left out (the others keep their order).
+    """
     base = select_articles()
     newest = (ArticleRow.updated_at.desc(), ArticleRow.id.desc())
     with translate_errors("articles", url):
@@ -108,31 +115,39 @@ async def get_article(session: AsyncSession, url: str) -> StoredArticle | None:
             row = (await session.execute(by_page)).one_or_none()
         if row is None:
             return None
-        sections = (await load_sections(session, [row.id])).get(row.id, [])
+        loaded = await load_sections(session, [row.id], keep_boilerplate=keep_boilerplate)
+        sections = loaded.get(row.id, [])
     return stored_article(row, sections)
 
 
 async def load_sections(
-    session: AsyncSession, article_ids: Sequence[int]
+    session: AsyncSession, article_ids: Sequence[int], *, keep_boilerplate: bool = True
 ) -> dict[int, list[StoredSection]]:
-    """The sections of ``article_ids`` with their blocks, by article id, in position order."""
+    """The sections of ``article_ids`` with their blocks, by article id, in position order.
+
+    Each says whether its canonical section is site boilerplate; without ``keep_boilerplate``
+    those are left out (their blocks are not read).
+    """
     if not article_ids:
         return {}
-    occurrences = (
-        await session.execute(
-            select(
-                SectionOccurrenceRow.id,
-                SectionOccurrenceRow.article_id,
-                SectionOccurrenceRow.heading,
-                SectionOccurrenceRow.level,
-                SectionOccurrenceRow.canonical_id,
-                SectionOccurrenceRow.similarity,
-                SectionOccurrenceRow.rule,
-            )
-            .where(SectionOccurrenceRow.article_id.in_(article_ids))
-            .order_by(SectionOccurrenceRow.article_id, SectionOccurrenceRow.position)
+    of_articles = (
+        select(
+            SectionOccurrenceRow.id,
+            SectionOccurrenceRow.article_id,
+            SectionOccurrenceRow.heading,
+            SectionOccurrenceRow.level,
+            SectionOccurrenceRow.canonical_id,
+            SectionOccurrenceRow.similarity,
+            SectionOccurrenceRow.rule,
+            CanonicalSectionRow.boilerplate,
         )
-    ).all()
+        .join(CanonicalSectionRow, CanonicalSectionRow.id == SectionOccurrenceRow.canonical_id)
+        .where(SectionOccurrenceRow.article_id.in_(article_ids))
+        .order_by(SectionOccurrenceRow.article_id, SectionOccurrenceRow.position)
+    )
+    if not keep_boilerplate:
+        of_articles = of_articles.where(CanonicalSectionRow.boilerplate.is_(False))
+    occurrences = (await session.execute(of_articles)).all()
     ids = [row.id for row in occurrences]
     paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
     lists: dict[int, list[tuple[bool, list[str]]]] = {id_: [] for id_ in ids}
@@ -170,7 +185,9 @@ async def load_sections(
             lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
         )
         found.setdefault(row.article_id, []).append(
-            StoredSection(section, row.canonical_id, row.similarity, row.rule)
+            StoredSection(
+                section, row.canonical_id, row.similarity, row.rule, bool(row.boilerplate)
+            )
         )
     return found
 
@@ -249,6 +266,13 @@ async def list_duplicate_groups(
         )
         for row in found
     ]
+
+
+async def list_sites(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """Every stored site as ``(id, name, home page URL)``, by name."""
+    statement = select(SiteRow.id, SiteRow.name, SiteRow.url).order_by(SiteRow.name)
+    with translate_errors("sites", "*"):
+        return [(int(id_), name, url) for id_, name, url in await session.execute(statement)]
 
 
 async def get_adstxt(session: AsyncSession, site: str) -> tuple[str, datetime, AdsTxt] | None:

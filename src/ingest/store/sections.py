@@ -13,6 +13,7 @@ __all__ = [
     "add_keys",
     "all_site_ids",
     "article_batches",
+    "boilerplate_ids",
     "canonical_sections",
     "clear_keys",
     "count_articles",
@@ -236,6 +237,20 @@ async def flag_boilerplate(
                 .values(boilerplate=True)
             )
     return len(flagged)
+
+
+async def boilerplate_ids(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    """Those of the canonical sections ``ids`` that are flagged as their site's boilerplate."""
+    wanted = sorted(set(ids))
+    rows = CanonicalSectionRow
+    found: set[int] = set()
+    with translate_errors("canonical_sections", "boilerplate lookup"):
+        for start in range(0, len(wanted), IN_CHUNK):
+            statement = select(rows.id).where(
+                rows.id.in_(wanted[start : start + IN_CHUNK]), rows.boilerplate.is_(True)
+            )
+            found.update(await session.scalars(statement))
+    return found
 
 
 async def dedupe_settings(session: AsyncSession, site_id: int) -> str | None:
