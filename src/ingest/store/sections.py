@@ -106,6 +106,7 @@ async def insert_canonicals(
 
 # Every segment of the index (``canonical_id >> SEGMENT_BITS`` up to the newest), then the keys;
 # one bound parameter for the whole list of keys, so no statement is rebuilt per list length.
+# SQLite computes the segments in the statement (no round trip; its plan uses the primary key).
 _FIND_KEYS = {
     "sqlite": (
         "WITH RECURSIVE segments(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM segments "
@@ -113,10 +114,14 @@ _FIND_KEYS = {
         "SELECT band, canonical_id FROM section_bands WHERE segment IN (SELECT n FROM segments) "
         "AND band IN (SELECT value FROM json_each(:keys))"
     ),
+    # PostgreSQL looks up each (segment, key) on the primary key, whatever its statistics say
+    # (on a table not yet analysed it would scan whole segments and filter the keys); the
+    # segments are asked for first, and the LIMIT also keeps the lateral lookup a lookup.
     "postgresql": (
-        "SELECT band, canonical_id FROM section_bands WHERE segment = ANY(ARRAY(SELECT "
-        "generate_series(0, (SELECT coalesce(max(id), 0) FROM canonical_sections) >> :bits))) "
-        "AND band = ANY(CAST(:keys AS bigint[]))"
+        "SELECT k.band, b.canonical_id FROM unnest(CAST(:keys AS bigint[])) AS k(band) "
+        "CROSS JOIN unnest(CAST(:segments AS integer[])) AS s(segment) "
+        "CROSS JOIN LATERAL (SELECT canonical_id FROM section_bands "
+        "WHERE segment = s.segment AND band = k.band ORDER BY canonical_id LIMIT :limit) AS b"
     ),
 }
 _KEYS_PER_QUERY = 5000
@@ -126,19 +131,26 @@ async def find_keys(session: AsyncSession, keys: Iterable[int], limit: int) -> d
     """The canonical ids stored under each key, oldest first (keys without any are left out).
 
     At most ``limit`` ids per key: a caller that allows fewer than ``limit`` learns that a key
-    holds more than it allows, whatever the exact count. One query per 5,000 keys.
+    holds more than it allows, whatever the exact count.
     """
     found: dict[int, list[int]] = {}
     wanted = sorted(set(keys))
     dialect = session.get_bind().dialect.name
     statement = text(_FIND_KEYS[dialect])
     with translate_errors("section_bands", "lookup"):
+        segments: list[int] = []
+        if dialect != "sqlite" and wanted:
+            newest = select(func.coalesce(func.max(CanonicalSectionRow.id), 0))
+            segments = list(
+                range(((await session.execute(newest)).scalar_one() >> SEGMENT_BITS) + 1)
+            )
         for start in range(0, len(wanted), _KEYS_PER_QUERY):
             chunk = wanted[start : start + _KEYS_PER_QUERY]
-            params = {
-                "bits": SEGMENT_BITS,
-                "keys": json.dumps(chunk) if dialect == "sqlite" else chunk,
-            }
+            params: dict[str, object] = (
+                {"bits": SEGMENT_BITS, "keys": json.dumps(chunk)}
+                if dialect == "sqlite"
+                else {"segments": segments, "keys": chunk, "limit": limit}
+            )
             for band, canonical_id in await session.execute(statement, params):
                 found.setdefault(int(band), []).append(int(canonical_id))
     for ids in found.values():
