@@ -26,7 +26,7 @@ from ingest.dedupe import (
     shingles,
     similarity,
 )
-from ingest.dedupe.rule import words_of
+from ingest.dedupe.features import words_of
 from ingest.items import ListBlock, Section
 from ingest.pipeline.sections import SectionIndex, _Batch, _Limits
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.dedupe.rule import STOP_WORDS, heading_key, normalise
+from ingest.dedupe.features import STOP_WORDS, heading_key, normalise
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
