@@ -5,13 +5,13 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ingest.parse.boilerplate import (
     chrome_reason,
-    is_label_text,
     is_never_content,
-    link_density,
-    listing_reason,
     remove_chrome,
     remove_non_content,
 )
+from ingest.parse.pagekind import listing_reason
+from ingest.parse.structure import is_label_text
+from ingest.parse.tree import link_density
 
 
 def _node(html: str) -> LexborNode:

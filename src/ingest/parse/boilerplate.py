@@ -2,11 +2,13 @@
 
 Rules are generic (no site's selectors): tags, ARIA roles, hidden markers, what an element's
 attributes say it is (share-intent links, ``rel="tag"`` lists, microdata dates and bylines),
-class/id token patterns, short "label" paragraphs and link-heavy blocks. Class and id values
-are split into tokens (whitespace), tokens into parts (``-``, ``_`` and camelCase), and a
-pattern matches whole parts only, so ``ad`` catches ``ad-slot`` and ``post-ad`` but never
-``read``, ``head`` or ``shadow``. A class/id rule never removes a block holding most of the
-content's text, so a content wrapper with a stray ``has-sidebar`` class survives.
+class/id token patterns and link-heavy blocks (short "label" paragraphs such as
+"Advertisement" are dropped where paragraphs are read, :mod:`ingest.parse.structure`).
+Class and id values are split into tokens (whitespace), tokens into parts (``-``, ``_`` and
+camelCase), and a pattern matches whole parts only, so ``ad`` catches ``ad-slot`` and
+``post-ad`` but never ``read``, ``head`` or ``shadow``. A class/id rule never removes a block
+holding most of the content's text, so a content wrapper with a stray ``has-sidebar`` class
+survives.
 """
 
 from __future__ import annotations
@@ -15,24 +17,18 @@ __all__ = [
     "CHROME_CLASS_RULES",
     "CHROME_ROLES",
     "CHROME_TAGS",
-    "LABEL_TEXTS",
     "NEVER_CONTENT_RULES",
     "NON_CONTENT_TAGS",
     "chrome_reason",
-    "is_label_text",
     "is_never_content",
-    "link_density",
-    "listing_reason",
-    "outermost",
     "remove_chrome",
     "remove_non_content",
 ]
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
-from ingest.parse.text import normalize_whitespace, text_length
+from ingest.parse.tree import elements, link_density, outermost, text_len
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -161,33 +157,6 @@ _DATE_ITEMPROPS = frozenset({"datePublished", "dateModified", "dateCreated", "up
 # An author-marked element longer than this is an author box, left to the class rules.
 _MAX_BYLINE_CHARS = 100
 
-# Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
-LABEL_TEXTS = frozenset(
-    {
-        "ad",
-        "ads",
-        "advertisement",
-        "advertisements",
-        "sponsored",
-        "sponsored content",
-        "sponsored post",
-        "promoted",
-        "promoted content",
-        "paid content",
-        "partner content",
-        "continue reading below",
-        "story continues below",
-        "story continues below advertisement",
-        "article continues below",
-        "scroll to continue with content",
-        "share this",
-        "share this article",
-        "related",
-        "related posts",
-        "related articles",
-    }
-)
-
 # Blocks whose text is mostly link text (menus, link lists) are chrome when they hold this many
 # links and at least this share of their text is inside links.
 _LINK_HEAVY_MIN_LINKS = 3
@@ -201,12 +170,6 @@ _FORM_BOX_LEVELS = 3
 _FORM_BOX_CHARS = 300
 # A class/id rule spares a block holding at least this share of the content's text.
 _PROTECTED_SHARE = 0.5
-# A listing: at least this many cards (<article> elements or teaser headings linking to other
-# pages of the site), no <article> holding this share of all their text, and less text
-# outside the cards than the largest card or this many characters.
-_MIN_CARDS = 3
-_DOMINANT_CARD_SHARE = 0.6
-_MIN_ARTICLE_CHARS = 500
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -239,7 +202,7 @@ def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) 
         (
             tag == "a"
             and _SHARE_HREF.match(attrs.get("href") or "") is not None
-            and _text_len(node) < _MAX_SHARE_LABEL_CHARS,
+            and text_len(node) < _MAX_SHARE_LABEL_CHARS,
             "share",
         ),
         (not _DATE_ITEMPROPS.isdisjoint(itemprops), "date"),
@@ -253,7 +216,7 @@ def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) 
         # A short element marked as the author is the byline (a long one is an author box,
         # left to the class rules).
         (
-            ("author" in itemprops or "author" in rels) and _text_len(node) < _MAX_BYLINE_CHARS,
+            ("author" in itemprops or "author" in rels) and text_len(node) < _MAX_BYLINE_CHARS,
             "author",
         ),
     )
@@ -320,29 +283,6 @@ def is_never_content(node: LexborNode) -> bool:
     return False
 
 
-def is_label_text(text: str) -> bool:
-    """True when a paragraph is only a chrome label such as "Advertisement" or "Sponsored"."""
-    key = " ".join(re.findall(r"\w+", text.casefold()))
-    return key in LABEL_TEXTS
-
-
-def _text_len(node: LexborNode) -> int:
-    return text_length(node.text(deep=True, separator=""))
-
-
-def link_density(node: LexborNode) -> float:
-    """Share of ``node``'s text that sits inside links (0.0 for a node without text)."""
-    total = _text_len(node)
-    if total == 0:
-        return 0.0
-    linked = sum(_text_len(a) for a in node.css("a"))
-    return min(linked / total, 1.0)
-
-
-def _children(node: LexborNode) -> list[LexborNode]:
-    return [child for child in node.iter() if child.is_element_node]
-
-
 def _form_box(form: LexborNode) -> LexborNode:
     """The box a form sits in, when the box holds little else.
 
@@ -350,12 +290,12 @@ def _form_box(form: LexborNode) -> LexborNode:
     stays short ("Subscribe to our newsletter", "You have been subscribed!"), or the form
     itself when its parent has text of its own.
     """
-    box, inner = form, _text_len(form)
+    box, inner = form, text_len(form)
     for _ in range(_FORM_BOX_LEVELS):
         parent = box.parent
         if parent is None or (parent.tag or "") in {"body", "html"}:
             break
-        if _text_len(parent) - inner > _FORM_BOX_CHARS:
+        if text_len(parent) - inner > _FORM_BOX_CHARS:
             break
         box = parent
     return box
@@ -393,8 +333,8 @@ def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
             parents.setdefault(parent.mem_id, parent)
     lists = []
     for parent in outermost(list(parents.values())):
-        size = _text_len(parent)
-        linked = sum(_text_len(a) for a in parent.css(_TAG_LINK))
+        size = text_len(parent)
+        linked = sum(text_len(a) for a in parent.css(_TAG_LINK))
         if size / total < _PROTECTED_SHARE and linked >= _TAG_LIST_SHARE * size:
             lists.append(parent)
     return lists
@@ -407,90 +347,26 @@ def remove_chrome(root: LexborNode) -> list[str]:
     holding at least half of ``root``'s text is ignored. Link-heavy blocks and tag lists
     (``rel="tag"`` links and little else) go too.
     """
-    total = max(_text_len(root), 1)
+    total = max(text_len(root), 1)
     tag_lists = _tag_lists(root, total)
     doomed: list[LexborNode] = []
     fired: list[str] = []
     skip = {node.mem_id for node in tag_lists}
-    stack = [child for child in _children(root) if child.mem_id not in skip]
+    stack = [child for child in elements(root) if child.mem_id not in skip]
     while stack:
         node = stack.pop()
         reason = chrome_reason(node)
         if reason in CHROME_TAGS or reason in NON_CONTENT_TAGS:
             pass
-        elif reason is not None and _text_len(node) / total >= _PROTECTED_SHARE:
+        elif reason is not None and text_len(node) / total >= _PROTECTED_SHARE:
             reason = None
         if reason is None and _is_link_heavy(node):
             reason = "link-heavy"
         if reason is None:
-            stack.extend(child for child in _children(node) if child.mem_id not in skip)
+            stack.extend(child for child in elements(node) if child.mem_id not in skip)
         else:
             doomed.append(node)
             fired.append(reason)
     for node in [*doomed, *tag_lists]:
         node.decompose()
     return [*fired, *(["tags"] * len(tag_lists))]
-
-
-def _norm_text(node: LexborNode) -> str:
-    return normalize_whitespace(node.text(deep=True, separator=" "))
-
-
-def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
-    """Drop nodes nested in another node of the list."""
-    ids = {node.mem_id for node in nodes}
-    out = []
-    for node in nodes:
-        parent = node.parent
-        while parent is not None and parent.mem_id not in ids:
-            parent = parent.parent
-        if parent is None:
-            out.append(node)
-    return out
-
-
-def _is_inside(node: LexborNode, ancestor: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None and parent.mem_id != ancestor.mem_id:
-        parent = parent.parent
-    return parent is not None
-
-
-def _teaser_headings(content: LexborNode, url: str) -> list[LexborNode]:
-    """Headings whose whole text is one link to another page of the same site."""
-    host = urlsplit(url).netloc
-    teasers = []
-    for heading in content.css("h1, h2, h3, h4"):
-        links = [
-            a
-            for a in heading.css("a[href]")
-            if not (href := a.attributes.get("href") or "#").startswith("#")
-            and urlsplit(urljoin(url, href)).netloc == host
-        ]
-        if len(links) == 1 and _norm_text(links[0]) == _norm_text(heading):
-            teasers.append(heading)
-    return teasers
-
-
-def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | None:
-    """Why the page looks like a listing (post cards and little else), or None.
-
-    Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
-    when it has at least three, and the content holds little text outside them.
-    """
-    articles = [node for node in outermost(body.css("article")) if _text_len(node)]
-    teasers = _teaser_headings(content, url)
-    sizes = [_text_len(node) for node in articles]
-    if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
-        reason = f"listing page: {len(articles)} article cards"
-    elif len(teasers) >= _MIN_CARDS:
-        reason = f"listing page: {len(teasers)} headings link to other pages"
-    else:
-        return None
-    cards = outermost([*articles, *(h.parent or h for h in teasers)])
-    if any(card.mem_id == content.mem_id or _is_inside(content, card) for card in cards):
-        return reason
-    inside = [card for card in cards if _is_inside(card, content)]
-    rest = _text_len(content) - sum(_text_len(card) for card in inside)
-    largest = max(_text_len(card) for card in cards)
-    return reason if rest < max(largest, _MIN_ARTICLE_CHARS) else None

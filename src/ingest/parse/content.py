@@ -22,10 +22,9 @@ from ingest.parse.boilerplate import (
     CHROME_TAGS,
     is_hidden,
     is_never_content,
-    link_density,
-    outermost,
 )
 from ingest.parse.text import normalize_whitespace, text_length
+from ingest.parse.tree import elements, link_density, outermost
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -76,10 +75,6 @@ def _text_len(node: LexborNode) -> int:
     return text_length(node.text(deep=True, separator=" "))
 
 
-def _elements(node: LexborNode) -> list[LexborNode]:
-    return [child for child in node.iter() if child.is_element_node]
-
-
 def _is_page_chrome(node: LexborNode) -> bool:
     role = (node.attributes.get("role") or "").strip().lower()
     return (node.tag or "") in CHROME_TAGS or role in CHROME_ROLES or is_hidden(node)
@@ -116,7 +111,7 @@ def _own_text(node: LexborNode) -> str:
 def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
     """Text units below ``body`` outside never-content blocks (comments, related, share…)."""
     units: list[tuple[LexborNode, str]] = []
-    stack = _elements(body)
+    stack = elements(body)
     while stack:
         node = stack.pop()
         tag = node.tag or ""
@@ -127,7 +122,7 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
             continue
         if tag in _UNIT_CONTAINERS and (own := _own_text(node)):
             units.append((node, own))
-        stack.extend(_elements(node))
+        stack.extend(elements(node))
     return units
 
 
@@ -215,7 +210,7 @@ def _widen_to_repeated_blocks(best: LexborNode) -> LexborNode:
         if signature[1]:
             like = [
                 sibling
-                for sibling in _elements(parent)
+                for sibling in elements(parent)
                 if sibling.mem_id != node.mem_id
                 and _signature(sibling) == signature
                 and not is_never_content(sibling)

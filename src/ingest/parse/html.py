@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser
 
 from ingest.items import Article, NotAnArticle, Section
-from ingest.parse.boilerplate import listing_reason, remove_chrome, remove_non_content
+from ingest.parse.boilerplate import remove_chrome, remove_non_content
 from ingest.parse.content import find_content, remove_page_chrome
 from ingest.parse.metadata import PageMetadata, declared_title, pick_title, read_metadata
-from ingest.parse.pagekind import notice_reason
+from ingest.parse.pagekind import listing_reason, notice_reason
 from ingest.parse.structure import build_sections
 from ingest.parse.text import decode_document
 

@@ -1,16 +1,24 @@
-"""Pages that parse but are not articles: soft-404s, login walls and bot blocks.
+"""Pages that parse but are not articles: listings, soft-404s, login walls and bot blocks.
 
-Listings are told apart in :func:`ingest.parse.boilerplate.listing_reason`; this module judges
-a page by what it says about itself. A verdict needs both a telling phrase (in the title, the
-first heading or a short body) and a short body, so an article *about* 404 pages or logins
-stays an article.
+:func:`listing_reason` judges a page by its shape (post cards and little else);
+:func:`notice_reason` by what it says about itself. A notice needs both a telling phrase (in
+the title, the first heading or a short body) and a short body, so an article *about* 404
+pages or logins stays an article.
 """
 
 from __future__ import annotations
 
-__all__ = ["MAX_NOTICE_CHARS", "notice_reason"]
+__all__ = ["MAX_NOTICE_CHARS", "listing_reason", "notice_reason"]
 
 import re
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from ingest.parse.text import normalize_whitespace
+from ingest.parse.tree import is_inside, outermost, text_len
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 # A page whose body text is longer than this (characters) is never judged a notice.
 MAX_NOTICE_CHARS = 1200
@@ -54,3 +62,55 @@ def notice_reason(title: str, heading: str, text: str, *, has_password: bool) ->
     if _BLOCKED.search(said):
         return "blocked page: the page asks to log in, subscribe or prove it is human"
     return None
+
+
+# A listing: at least this many cards (<article> elements or teaser headings linking to other
+# pages of the site), no <article> holding this share of all their text, and less text
+# outside the cards than the largest card or this many characters.
+_MIN_CARDS = 3
+_DOMINANT_CARD_SHARE = 0.6
+_MIN_ARTICLE_CHARS = 500
+
+
+def _norm_text(node: LexborNode) -> str:
+    return normalize_whitespace(node.text(deep=True, separator=" "))
+
+
+def _teaser_headings(content: LexborNode, url: str) -> list[LexborNode]:
+    """Headings whose whole text is one link to another page of the same site."""
+    host = urlsplit(url).netloc
+    teasers = []
+    for heading in content.css("h1, h2, h3, h4"):
+        links = [
+            a
+            for a in heading.css("a[href]")
+            if not (href := a.attributes.get("href") or "#").startswith("#")
+            and urlsplit(urljoin(url, href)).netloc == host
+        ]
+        if len(links) == 1 and _norm_text(links[0]) == _norm_text(heading):
+            teasers.append(heading)
+    return teasers
+
+
+def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | None:
+    """Why the page looks like a listing (post cards and little else), or None.
+
+    Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
+    when it has at least three, and the content holds little text outside them.
+    """
+    articles = [node for node in outermost(body.css("article")) if text_len(node)]
+    teasers = _teaser_headings(content, url)
+    sizes = [text_len(node) for node in articles]
+    if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
+        reason = f"listing page: {len(articles)} article cards"
+    elif len(teasers) >= _MIN_CARDS:
+        reason = f"listing page: {len(teasers)} headings link to other pages"
+    else:
+        return None
+    cards = outermost([*articles, *(h.parent or h for h in teasers)])
+    if any(card.mem_id == content.mem_id or is_inside(content, card) for card in cards):
+        return reason
+    inside = [card for card in cards if is_inside(card, content)]
+    rest = text_len(content) - sum(text_len(card) for card in inside)
+    largest = max(text_len(card) for card in cards)
+    return reason if rest < max(largest, _MIN_ARTICLE_CHARS) else None

@@ -5,18 +5,19 @@ in document order (an item's own text excludes its sub-list); ``<figcaption>`` i
 image credit, not body text) while other content inside ``<figure>`` is kept; a data table gives
 one paragraph per row, cells joined by ``" | "`` (a table holding blocks is a layout table and is
 walked like a ``<div>``); ``<pre>`` is one paragraph; two ``<br>`` in a row split a paragraph,
-one is a space. The walk uses an explicit stack, so deep nesting never recurses.
+one is a space; a paragraph or item that is only a chrome label ("Advertisement") is dropped.
+The walk uses an explicit stack, so deep nesting never recurses.
 """
 
 from __future__ import annotations
 
-__all__ = ["HEADINGS", "build_sections", "node_text"]
+__all__ = ["HEADINGS", "LABEL_TEXTS", "build_sections", "is_label_text", "node_text"]
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ingest.items import ListBlock, Section
-from ingest.parse.boilerplate import is_label_text
 from ingest.parse.text import normalize_whitespace, repeats_title
 
 if TYPE_CHECKING:
@@ -39,6 +40,40 @@ _LAYOUT_TABLE_CHILDREN = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, table, blockqu
 # Headings at this level or above that repeat the title are the title, not a section.
 _TITLE_LEVEL = 2
 _SKIPPED_TAGS = frozenset({"figcaption", "img", "picture", "video", "audio", "source", "track"})
+
+
+# Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
+LABEL_TEXTS = frozenset(
+    {
+        "ad",
+        "ads",
+        "advertisement",
+        "advertisements",
+        "sponsored",
+        "sponsored content",
+        "sponsored post",
+        "promoted",
+        "promoted content",
+        "paid content",
+        "partner content",
+        "continue reading below",
+        "story continues below",
+        "story continues below advertisement",
+        "article continues below",
+        "scroll to continue with content",
+        "share this",
+        "share this article",
+        "related",
+        "related posts",
+        "related articles",
+    }
+)
+
+
+def is_label_text(text: str) -> bool:
+    """True when a paragraph is only a chrome label such as "Advertisement" or "Sponsored"."""
+    key = " ".join(re.findall(r"\w+", text.casefold()))
+    return key in LABEL_TEXTS
 
 
 def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
