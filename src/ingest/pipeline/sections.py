@@ -77,10 +77,6 @@ class SectionIndex:
                 )
         return keys
 
-    def keys(self, section: Section) -> SectionKeys:
-        """The index keys of one section."""
-        return self.keys_many([section])[0]
-
     async def assign(self, session: AsyncSession, article_sections: Sequence[Section]) -> Assigned:
         """Match one article's sections; also the keys of the canonical sections they found."""
         return (await self.assign_many(session, [article_sections]))[0]
