@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 
 from ingest.config import Config, SiteConfig
+from ingest.errors import StoreError
 from ingest.pipeline import run
 from ingest.store import queries, repository
-from ingest.store.models import Base
+from ingest.store.models import ArticleRow, Base
 
 if TYPE_CHECKING:
+    import pytest
+
     from ingest.demo import FixtureServer
     from ingest.store.db import Database
 
@@ -203,3 +206,36 @@ async def test_a_run_left_running_is_marked_aborted(site: FixtureServer, databas
         rows = (await session.execute(text("SELECT id, status FROM runs"))).all()
         statuses: dict[int, str] = {row[0]: row[1] for row in rows}
     assert statuses == {killed: "aborted", report.run_id: "ok"}
+
+
+async def test_an_article_that_cannot_be_stored_fails_alone(
+    site: FixtureServer, database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """A batch with an article that cannot be stored is rolled back and stored one by one.
+
+    Articles ready together are stored in one transaction; the failure names its URL and the
+    others land.
+    """
+    bad = "/why-is-my-skin-darker-after-microneedling/"
+    site.set_delay("/can-i-use-vitamin-a-serum-after-microneedling/", 1.0)  # the others wait
+    real = repository.replace_articles
+    batches: list[int] = []
+
+    async def refuse_one(session, site_id, writes):
+        batches.append(len(writes))
+        if any(write.article.url.endswith(bad) for write in writes):
+            raise StoreError("articles", bad, "refused by the test")
+        return await real(session, site_id, writes)
+
+    monkeypatch.setattr(repository, "replace_articles", refuse_one)
+
+    report = await run(_config(site), database=database)
+
+    assert batches[0] == 3  # stored together first, then one at a time
+    assert sorted(batches[1:]) == [1, 1, 1]
+    assert [(f.kind, f.url.endswith(bad)) for f in report.failures] == [("store", True)]
+    assert report.total("articles") == 2
+    async with database.session() as session:
+        urls = set(await session.scalars(select(ArticleRow.url)))
+    assert len(urls) == 2
+    assert not any(url.endswith(bad) for url in urls)

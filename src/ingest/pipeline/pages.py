@@ -1,14 +1,17 @@
 """The pages of a site: fetch and parse concurrently, dedupe and store in URL order.
 
 A sliding window keeps at most ``WINDOW_PER_SLOT * site.concurrency`` pages in flight or waiting,
-so memory stays flat however large a site is, and results are stored strictly in URL order, one
-short transaction per article (never held across network I/O): the duplicate groups come out
-the same on every run. A 304 or an unchanged body costs no parse and no write.
+so memory stays flat however large a site is, and results are stored strictly in URL order, in
+short transactions never held across network I/O: the duplicate groups come out the same on
+every run. The articles that are ready together are stored together (one index lookup and one
+commit for the batch); when one of them cannot be stored, the batch is rolled back and each is
+stored alone, so the failure names its URL and the others land. A 304 or an unchanged body
+costs no parse and no write.
 """
 
 from __future__ import annotations
 
-__all__ = ["HTML_TYPES", "WINDOW_PER_SLOT", "ingest_pages"]
+__all__ = ["HTML_TYPES", "STORE_BATCH", "WINDOW_PER_SLOT", "ingest_pages"]
 
 import asyncio
 import hashlib
@@ -29,15 +32,20 @@ from ingest.store.repository import PageRecord, PageState
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from ingest.config import SiteConfig
-    from ingest.items import FetchResult
+    from ingest.items import FetchResult, SectionMatch
     from ingest.pipeline.context import RunContext
+    from ingest.pipeline.sections import Assigned
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-WINDOW_PER_SLOT = 4
+WINDOW_PER_SLOT = 8
 """Pages in flight or awaiting storage per allowed concurrent request to a host."""
+STORE_BATCH = 32
+"""At most this many ready articles are stored in one transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +83,22 @@ async def ingest_pages(
             if ctx.progress is not None:
                 ctx.progress(site.name, done, len(urls))
 
-    async def store_next() -> None:
-        item = await pending.popleft()
-        if item is not None:
-            await _store_article(ctx, site, site_id, index, item)
+    async def store_ready() -> None:
+        """Store the oldest page once it is ready, with every ready page right behind it."""
+        ready = [await pending.popleft()]
+        while pending and pending[0].done() and len(ready) < STORE_BATCH:
+            ready.append(pending.popleft().result())
+        items = [item for item in ready if item is not None]
+        if items:
+            await _store_articles(ctx, site, site_id, index, items)
 
     try:
         for url in urls:
             pending.append(asyncio.create_task(one(url)))
             while len(pending) >= window or (pending and pending[0].done()):
-                await store_next()
+                await store_ready()
         while pending:
-            await store_next()
+            await store_ready()
     finally:
         for task in pending:
             task.cancel()
@@ -186,20 +198,54 @@ async def _conditional_fetch(
         )
 
 
-async def _store_article(
-    ctx: RunContext, site: SiteConfig, site_id: int, index: SectionIndex, item: _Parsed
+async def _store_articles(
+    ctx: RunContext, site: SiteConfig, site_id: int, index: SectionIndex, items: list[_Parsed]
 ) -> None:
-    try:
-        async with ctx.database.transaction() as session:
-            matches, keys = await index.assign(session, item.article.sections)
-            page_id = await repository.upsert_page(session, site_id, ctx.report.run_id, item.record)
-            await repository.replace_article(
-                session, site_id, page_id, item.article, matches, keys=keys
-            )
-    except IngestError as exc:
-        ctx.report.fail(site.name, item.record.url, exc)
-        log.warning("store.failed site=%s url=%s kind=%s", site.name, item.record.url, exc.kind)
-        return
+    """Store ``items`` in one transaction; if that fails, each in its own."""
+    if len(items) > 1:
+        try:
+            async with ctx.database.transaction() as session:
+                assigned = await _write(ctx, session, site_id, index, items)
+        except IngestError as exc:
+            log.debug("store.batch_failed site=%s kind=%s: one at a time", site.name, exc.kind)
+        else:
+            for item, (matches, _) in zip(items, assigned, strict=True):
+                _stored(ctx, site, item, matches)
+            return
+    for item in items:
+        try:
+            async with ctx.database.transaction() as session:
+                [(matches, _)] = await _write(ctx, session, site_id, index, [item])
+        except IngestError as exc:
+            ctx.report.fail(site.name, item.record.url, exc)
+            url = item.record.url
+            log.warning("store.failed site=%s url=%s kind=%s", site.name, url, exc.kind)
+            continue
+        _stored(ctx, site, item, matches)
+
+
+async def _write(
+    ctx: RunContext,
+    session: AsyncSession,
+    site_id: int,
+    index: SectionIndex,
+    items: Sequence[_Parsed],
+) -> list[Assigned]:
+    """Dedupe and store ``items`` in the session's transaction; their dedupe decisions."""
+    assigned = await index.assign_many(session, [item.article.sections for item in items])
+    records = [item.record for item in items]
+    page_ids = await repository.upsert_pages(session, site_id, ctx.report.run_id, records)
+    writes = [
+        repository.ArticleWrite(page_id, item.article, matches, keys)
+        for page_id, item, (matches, keys) in zip(page_ids, items, assigned, strict=True)
+    ]
+    await repository.replace_articles(session, site_id, writes)
+    return assigned
+
+
+def _stored(
+    ctx: RunContext, site: SiteConfig, item: _Parsed, matches: Sequence[SectionMatch]
+) -> None:
     merged = sum(1 for match in matches if match.rule != "new")
     ctx.report.add(site.name, "articles")
     ctx.report.add(site.name, "articles_new" if item.is_new else "articles_changed")

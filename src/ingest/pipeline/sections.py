@@ -9,7 +9,7 @@ same data, same settings, same groups.
 
 from __future__ import annotations
 
-__all__ = ["RegroupSummary", "SectionIndex", "ensure_grouped", "regroup", "scope_of"]
+__all__ = ["Assigned", "RegroupSummary", "SectionIndex", "ensure_grouped", "regroup", "scope_of"]
 
 import dataclasses
 import logging

@@ -11,6 +11,7 @@ inserts. Reads return ``ingest.items`` values, never ORM objects. SQLAlchemy err
 from __future__ import annotations
 
 __all__ = [
+    "ArticleWrite",
     "PageRecord",
     "PageState",
     "abort_stale_runs",
@@ -19,19 +20,21 @@ __all__ = [
     "get_page_state",
     "load_page_states",
     "replace_article",
+    "replace_articles",
     "start_run",
     "upsert_page",
+    "upsert_pages",
     "upsert_site",
 ]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
 
 from ingest.errors import StoreError
-from ingest.store.db import translate_errors
+from ingest.store.db import IN_CHUNK, translate_errors
 from ingest.store.history import keep_previous_version
 from ingest.store.models import (
     ArticleRow,
@@ -45,14 +48,15 @@ from ingest.store.models import (
     table_of,
 )
 from ingest.store.sections import delete_unused, store_canonicals
-from ingest.store.upsert import upsert
+from ingest.store.upsert import insert_rows, upsert
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from ingest.items import Article, Section, SectionMatch
+    from ingest.items import Article, SectionMatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,8 @@ class PageRecord:
     error_message: str | None = None
 
 
-"""Ids per ``IN (…)`` list: well under every database's limit on bound parameters."""
+_PAGES = table_of(PageRow).c
+_ARTICLES = table_of(ArticleRow).c
 
 _PAGE_ALWAYS = (
     "site_id",
@@ -189,7 +194,40 @@ async def upsert_page(
     ``content_hash``, ``content_type`` and ``charset`` only when the new record has them, so a
     failed fetch keeps the validators of the last good one.
     """
-    values = {
+    statement = _page_upsert(session, returning="id")
+    with translate_errors("pages", page.url):
+        return int(
+            (await session.execute(statement, _page_values(site_id, run_id, page))).scalar_one()
+        )
+
+
+async def upsert_pages(
+    session: AsyncSession, site_id: int, run_id: int | None, pages: Sequence[PageRecord]
+) -> list[int]:
+    """:func:`upsert_page` for many pages in two statements; their ids, in order."""
+    if not pages:
+        return []
+    values = [_page_values(site_id, run_id, page) for page in pages]
+    urls = sorted({page.url for page in pages})
+    with translate_errors("pages", pages[0].url if len(pages) == 1 else f"{len(pages)} pages"):
+        await session.execute(_page_upsert(session), values)
+        ids = await _ids_by(session, _PAGES.url, _PAGES.id, urls)
+    return [ids[page.url] for page in pages]
+
+
+def _page_upsert(session: AsyncSession, returning: str | None = None) -> Any:  # noqa: ANN401  (an Insert of either dialect)
+    return upsert(
+        session,
+        PageRow,
+        keys=["url"],
+        update=_PAGE_ALWAYS,
+        keep_when_null=["etag", "last_modified", "content_hash", "content_type", "charset"],
+        returning=returning,
+    )
+
+
+def _page_values(site_id: int, run_id: int | None, page: PageRecord) -> dict[str, Any]:
+    return {
         "site_id": site_id,
         "run_id": run_id,
         "url": page.url,
@@ -204,16 +242,32 @@ async def upsert_page(
         "error_kind": page.error_kind,
         "error_message": page.error_message,
     }
-    statement = upsert(
-        session,
-        PageRow,
-        keys=["url"],
-        update=_PAGE_ALWAYS,
-        keep_when_null=["etag", "last_modified", "content_hash", "content_type", "charset"],
-        returning="id",
-    )
-    with translate_errors("pages", page.url):
-        return int((await session.execute(statement, values)).scalar_one())
+
+
+async def _ids_by(
+    session: AsyncSession,
+    key: ColumnElement[Any],
+    column: ColumnElement[Any],
+    wanted: Sequence[Any],
+) -> dict[Any, int]:
+    """``key value → column value`` of the rows whose ``key`` is in ``wanted``."""
+    found: dict[Any, int] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        statement = select(key, column).where(key.in_(wanted[start : start + IN_CHUNK]))
+        found.update((k, int(v)) for k, v in await session.execute(statement))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleWrite:
+    """One article to store: its page, its sections' dedupe decisions and its founders' keys."""
+
+    page_id: int
+    article: Article
+    matches: Sequence[SectionMatch]
+    """``matches[i]`` is the dedupe decision for ``article.sections[i]``."""
+    keys: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    """The index keys of each new canonical section, by fingerprint."""
 
 
 async def replace_article(
@@ -235,11 +289,60 @@ async def replace_article(
     ``article_versions`` (``ingest.store.history``).
     Returns the article id.
     """
-    if len(matches) != len(article.sections):
-        msg = f"{len(article.sections)} sections but {len(matches)} matches for {article.url}"
-        raise ValueError(msg)
-    await keep_previous_version(session, page_id, article)  # history before the rows change
-    values = {
+    write = ArticleWrite(page_id, article, matches, keys or {})
+    return (await replace_articles(session, site_id, [write]))[0]
+
+
+async def replace_articles(
+    session: AsyncSession, site_id: int, writes: Sequence[ArticleWrite]
+) -> list[int]:
+    """:func:`replace_article` for many articles of one site, in bulk; their ids, in order.
+
+    A dozen statements whatever the number of articles (one more per article that changed, to
+    keep its previous version). The articles are stored in order: a new canonical section that
+    two of them share is inserted once, with the first one's heading and text.
+    """
+    for write in writes:
+        if len(write.matches) != len(write.article.sections):
+            sections, matches = len(write.article.sections), len(write.matches)
+            msg = f"{sections} sections but {matches} matches for {write.article.url}"
+            raise ValueError(msg)
+    if not writes:
+        return []
+    label = writes[0].article.url if len(writes) == 1 else f"{len(writes)} articles"
+    page_ids = [write.page_id for write in writes]
+    with translate_errors("articles", label):
+        existing = await _ids_by(session, _ARTICLES.page_id, _ARTICLES.id, sorted(page_ids))
+    for write in writes:
+        if write.page_id in existing:  # history before the rows change
+            await keep_previous_version(session, write.page_id, write.article)
+    now = datetime.now(UTC)
+    values = [_article_values(site_id, write.page_id, write.article, now) for write in writes]
+    statement = upsert(session, ArticleRow, keys=["page_id"], update=_ARTICLE_UPDATE)
+    left: set[int] = set()
+    with translate_errors("articles", label):
+        await session.execute(statement, values)
+        by_page = await _ids_by(session, _ARTICLES.page_id, _ARTICLES.id, sorted(page_ids))
+        if existing:
+            removed = delete(SectionOccurrenceRow).where(
+                SectionOccurrenceRow.article_id.in_(sorted(existing.values()))
+            )
+            left.update(await session.scalars(removed.returning(SectionOccurrenceRow.canonical_id)))
+    article_ids = [by_page[page_id] for page_id in page_ids]
+    founded: dict[str, Sequence[int]] = {}
+    for write in writes:
+        for fingerprint, new_keys in write.keys.items():
+            founded.setdefault(fingerprint, new_keys)
+    canonicals = [match.canonical for write in writes for match in write.matches]
+    canonical_ids = await store_canonicals(session, site_id, canonicals, founded)
+    with translate_errors("section_occurrences", label):
+        await _insert_sections(session, article_ids, writes, canonical_ids)
+        await delete_unused(session, ids=left - set(canonical_ids.values()))
+    return article_ids
+
+
+def _article_values(site_id: int, page_id: int, article: Article, now: datetime) -> dict[str, Any]:
+    return {
         "page_id": page_id,
         "site_id": site_id,
         "url": article.url,
@@ -251,85 +354,92 @@ async def replace_article(
         "modified": article.modified,
         "canonical_url": article.canonical_url,
         "site_name": article.site_name,
-        "updated_at": datetime.now(UTC),
+        "updated_at": now,
     }
-    statement = upsert(
-        session, ArticleRow, keys=["page_id"], update=_ARTICLE_UPDATE, returning="id"
-    )
-    with translate_errors("articles", article.url):
-        article_id = int((await session.execute(statement, values)).scalar_one())
-        removed = delete(SectionOccurrenceRow).where(SectionOccurrenceRow.article_id == article_id)
-        previous = await session.scalars(removed.returning(SectionOccurrenceRow.canonical_id))
-        left = set(previous)
-    canonical_ids = await store_canonicals(
-        session, site_id, [m.canonical for m in matches], keys or {}
-    )
-    with translate_errors("section_occurrences", article.url):
-        await _insert_sections(session, article_id, article.sections, matches, canonical_ids)
-        await delete_unused(session, ids=left - set(canonical_ids.values()))
-    return article_id
 
 
 async def _insert_sections(
     session: AsyncSession,
-    article_id: int,
-    sections: Sequence[Section],
-    matches: Sequence[SectionMatch],
+    article_ids: Sequence[int],
+    writes: Sequence[ArticleWrite],
     canonical_ids: Mapping[str, int],
 ) -> None:
-    """Bulk-insert occurrences, then their paragraphs and lists (one position sequence)."""
-    if not sections:
-        return
+    """Bulk-insert occurrences, then their paragraphs and lists (one position sequence).
+
+    The driver's bulk path (``insert_rows``), past SQLAlchemy's per-row processing; the ids of
+    new rows are read back by their natural keys in one query each (RETURNING in the order of
+    the parameters runs one statement per row on SQLite).
+    """
     occurrence_rows = [
-        {
-            "article_id": article_id,
-            "position": position,
-            "heading": section.heading,
-            "level": section.level,
-            "canonical_id": canonical_ids[match.canonical.fingerprint],
-            "similarity": match.similarity,
-            "rule": match.rule,
-        }
-        for position, (section, match) in enumerate(zip(sections, matches, strict=True))
-    ]
-    # Core inserts on the tables (not the ORM classes): executemany without ORM bookkeeping,
-    # an order of magnitude faster for bulk rows. The ids are read back by position in one
-    # query: RETURNING with the parameters' order runs one statement per row on SQLite.
-    occurrences = table_of(SectionOccurrenceRow)
-    await session.execute(insert(occurrences), occurrence_rows)
-    placed = select(occurrences.c.position, occurrences.c.id).where(
-        occurrences.c.article_id == article_id
-    )
-    by_position: dict[int, int] = dict((await session.execute(placed)).all())
-    occurrence_ids = [by_position[position] for position in range(len(occurrence_rows))]
-    paragraph_rows: list[dict[str, Any]] = []
-    list_rows: list[dict[str, Any]] = []
-    list_items: list[tuple[str, ...]] = []
-    for occurrence_id, section in zip(occurrence_ids, sections, strict=True):
-        paragraph_rows.extend(
-            {"occurrence_id": occurrence_id, "position": position, "text": text}
-            for position, text in enumerate(section.paragraphs)
+        (
+            article_id,
+            position,
+            section.heading,
+            section.level,
+            canonical_ids[match.canonical.fingerprint],
+            float(match.similarity),
+            match.rule,
         )
-        for offset, block in enumerate(section.lists):
-            position = len(section.paragraphs) + offset
-            list_rows.append(
-                {"occurrence_id": occurrence_id, "position": position, "ordered": block.ordered}
+        for article_id, write in zip(article_ids, writes, strict=True)
+        for position, (section, match) in enumerate(
+            zip(write.article.sections, write.matches, strict=True)
+        )
+    ]
+    if not occurrence_rows:
+        return
+    occurrences = table_of(SectionOccurrenceRow).c
+    await insert_rows(
+        session,
+        SectionOccurrenceRow,
+        ["article_id", "position", "heading", "level", "canonical_id", "similarity", "rule"],
+        occurrence_rows,
+    )
+    placed = await _ids_by_pair(
+        session, occurrences.article_id, occurrences.position, occurrences.id, article_ids
+    )
+    paragraph_rows: list[tuple[int, int, str]] = []
+    list_rows: list[tuple[int, int, bool]] = []
+    list_items: dict[tuple[int, int], tuple[str, ...]] = {}
+    for article_id, write in zip(article_ids, writes, strict=True):
+        for index, section in enumerate(write.article.sections):
+            occurrence_id = placed[article_id, index]
+            paragraph_rows.extend(
+                (occurrence_id, position, text) for position, text in enumerate(section.paragraphs)
             )
-            list_items.append(block.items)
-    if paragraph_rows:
-        await session.execute(insert(table_of(ParagraphRow)), paragraph_rows)
+            for offset, block in enumerate(section.lists):
+                position = len(section.paragraphs) + offset
+                list_rows.append((occurrence_id, position, block.ordered))
+                list_items[occurrence_id, position] = block.items
+    await insert_rows(session, ParagraphRow, ["occurrence_id", "position", "text"], paragraph_rows)
     if not list_rows:
         return
-    lists = table_of(ListRow)
-    returning = insert(lists).returning(lists.c.id, sort_by_parameter_order=True)
-    list_ids = list(await session.scalars(returning, list_rows))
+    await insert_rows(session, ListRow, ["occurrence_id", "position", "ordered"], list_rows)
+    lists = table_of(ListRow).c
+    owners = sorted({occurrence_id for occurrence_id, _, _ in list_rows})
+    list_ids = await _ids_by_pair(session, lists.occurrence_id, lists.position, lists.id, owners)
     item_rows = [
-        {"list_id": list_id, "position": position, "text": text}
-        for list_id, items in zip(list_ids, list_items, strict=True)
+        (list_ids[owner], position, text)
+        for owner, items in list_items.items()
         for position, text in enumerate(items)
     ]
-    if item_rows:
-        await session.execute(insert(table_of(ListItemRow)), item_rows)
+    await insert_rows(session, ListItemRow, ["list_id", "position", "text"], item_rows)
+
+
+async def _ids_by_pair(
+    session: AsyncSession,
+    parent: ColumnElement[Any],
+    position: ColumnElement[Any],
+    column: ColumnElement[Any],
+    parents: Sequence[int],
+) -> dict[tuple[int, int], int]:
+    """``(parent, position) → id`` of the rows under ``parents``."""
+    found: dict[tuple[int, int], int] = {}
+    for start in range(0, len(parents), IN_CHUNK):
+        statement = select(parent, position, column).where(
+            parent.in_(parents[start : start + IN_CHUNK])
+        )
+        found.update(((int(p), int(n)), int(i)) for p, n, i in await session.execute(statement))
+    return found
 
 
 async def delete_article(session: AsyncSession, site_id: int, page_id: int) -> bool:
