@@ -172,7 +172,7 @@ class ParseConfig(_Model):
     """Parser processes; all cores when unset."""
     timeout: float = Field(default=10.0, gt=0)
     """Seconds one page may take to parse; past it the worker is killed (``parse_timeout``)."""
-    max_pages: int = Field(default=500, ge=1)
+    max_pages: int = Field(default=5000, ge=1)
     """Pages a worker parses before it is replaced, so memory cannot creep."""
 
 

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds a worker may spend on one page before it is killed."""
-DEFAULT_MAX_PAGES = 500
+DEFAULT_MAX_PAGES = 5000
 """Pages a worker parses before it is replaced, so its memory cannot grow without bound."""
 
 _START_TIMEOUT = 30.0

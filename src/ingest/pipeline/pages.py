@@ -42,9 +42,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-WINDOW_PER_SLOT = 8
+WINDOW_PER_SLOT = 32
 """Pages in flight or awaiting storage per allowed concurrent request to a host."""
-STORE_BATCH = 32
+STORE_BATCH = 64
 """At most this many ready articles are stored in one transaction."""
 
 
