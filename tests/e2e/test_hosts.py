@@ -15,6 +15,9 @@ from ingest.store import hosts, queries
 from ingest.store.models import PageRow
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from ingest.demo import FixtureServer
     from ingest.store.db import Database
 
@@ -118,3 +121,42 @@ async def test_article_metadata_is_stored_and_shown(site: FixtureServer, databas
     )
     assert stored.canonical_url == site.origin + ARTICLE
     assert stored.site_name == "Glow Theory"
+
+
+async def test_many_sites_keep_their_connections_alive(
+    make_server: Callable[[Path], FixtureServer],
+    fixture_root: Path,
+    tmp_path: Path,
+    database: Database,
+):
+    """With more connections in flight than a fixed pool keeps, none is closed and reopened.
+
+    30 sites of 10 pages, with 2 requests in flight each and a pause between requests (while
+    it lasts, the connections sit idle in the pool): every site's requests (robots.txt,
+    sitemap, pages, ads.txt) go over its 2 page connections and at most one beside them.
+    """
+    article = (fixture_root / ARTICLE.strip("/") / "index.html").read_bytes()
+    names = [f"page-{n}" for n in range(10)]
+    for name in names:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_bytes(
+            article.replace(b"<p>", f"<p>{name} ".encode())
+        )
+    locs = "".join(f"<url><loc>http://127.0.0.1:8765/{name}/</loc></url>" for name in names)
+    (tmp_path / "sitemap.xml").write_text(f"<urlset>{locs}</urlset>")
+    (tmp_path / "robots.txt").write_text(
+        "User-agent: *\nSitemap: http://127.0.0.1:8765/sitemap.xml\n"
+    )
+    servers = [make_server(tmp_path) for _ in range(30)]
+    sites = tuple(
+        SiteConfig(
+            name=f"s{n}", url=s.origin + "/", allow_private_networks=True, concurrency=2, delay=0.1
+        )
+        for n, s in enumerate(servers)
+    )
+
+    report = await run(Config(sites=sites), database=database)
+
+    assert report.total("articles") == len(names) * len(servers)
+    opened = [len({entry.peer for entry in server.requests}) for server in servers]
+    assert max(opened) <= 3, opened

@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from ingest.config import FetchConfig
     from ingest.fetch.transport import Resolver
 
-_MAX_CONNECTIONS = 64
-_MAX_KEEPALIVE = 16
+_MIN_CONNECTIONS = 64
 
 
 def build_client(
@@ -33,17 +32,22 @@ def build_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     resolve: Resolver | None = None,
+    connections: int = 0,
 ) -> httpx.AsyncClient:
-    """Return the run's HTTP client, configured from ``config``; the caller closes it."""
+    """Return the run's HTTP client, configured from ``config``; the caller closes it.
+
+    ``connections`` is how many requests the run may have in flight (the sum of its sites'
+    ``concurrency``): the pool holds at least that many, all kept alive between requests, so
+    no request waits for a connection or opens a new one per page.
+    """
     timeout = httpx.Timeout(
         connect=config.connect_timeout,
         read=config.read_timeout,
         write=config.read_timeout,
         pool=config.connect_timeout,
     )
-    limits = httpx.Limits(
-        max_connections=_MAX_CONNECTIONS, max_keepalive_connections=_MAX_KEEPALIVE
-    )
+    size = max(_MIN_CONNECTIONS, connections)
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
     return httpx.AsyncClient(
         headers={"User-Agent": config.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=timeout,

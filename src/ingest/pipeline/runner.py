@@ -71,7 +71,7 @@ async def run(
         await stack.enter_async_context(run_lock(database, holder=holder))
         await database.upgrade()
         if client is None:
-            client = build_client(config.fetch)
+            client = build_client(config.fetch, connections=_connections(chosen))
             stack.push_async_callback(client.aclose)
         parse = config.parse
         parser = await stack.enter_async_context(
@@ -136,6 +136,11 @@ def _chosen(config: Config, sites: Sequence[str] | None, max_pages: int | None) 
     return chosen
 
 
+def _connections(sites: Sequence[SiteConfig]) -> int:
+    """Requests the run may have in flight: each site's pages, and its ads.txt beside them."""
+    return sum(site.concurrency + 1 for site in sites)
+
+
 async def plan(
     config: Config,
     *,
@@ -152,7 +157,7 @@ async def plan(
     chosen = _chosen(config, sites, max_pages)
     async with AsyncExitStack() as stack:
         if client is None:
-            client = build_client(config.fetch)
+            client = build_client(config.fetch, connections=_connections(chosen))
             stack.push_async_callback(client.aclose)
         robots = RobotsCache(client, config.fetch, sites=chosen)
         limiter = HostLimiter(max_delay=config.fetch.max_delay)
