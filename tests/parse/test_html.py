@@ -221,6 +221,20 @@ def test_json_ld_in_cdata_and_name_over_a_descriptive_headline() -> None:
     assert parse_article(page, URL).title == "matrix equal to its conjugate-transpose"
 
 
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("<!--", "-->"), ("\n  // <!--\n", "\n  // -->\n"), ("<![CDATA[", "//]]>  "), ("", "")],
+)
+def test_json_ld_in_a_comment_is_read(opening: str, closing: str) -> None:
+    """JSON-LD behind an HTML comment (maybe after ``//``) is read without its wrapper."""
+    ld = (
+        f'<script type="application/ld+json">{opening}{{"@type":"Article",'
+        f'"headline":"Tide pools // a field guide -->"}}{closing}</script>'
+    )
+    title = parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title
+    assert title == "Tide pools // a field guide -->"
+
+
 def test_description_comes_from_meta_and_is_never_invented() -> None:
     """Meta description, else og:description, else None (not the first paragraph)."""
     og = "<meta property='og:description' content=' OG  text '>"
