@@ -28,7 +28,7 @@ from ingest.dedupe import (
 )
 from ingest.dedupe.features import words_of
 from ingest.items import ListBlock, Section
-from ingest.pipeline.sections import SectionIndex, _Batch, _Limits
+from ingest.pipeline.sections import SectionIndex, _Batch, _Features, _Limits
 
 PAIRS = json.loads((Path(__file__).parent / "dedupe_pairs.json").read_text(encoding="utf-8"))
 CASES = [
@@ -327,7 +327,7 @@ def test_a_key_over_its_limit_finds_nothing_and_is_not_stored_again():
     batch = _Batch(Matcher(config), {}, {}, _Limits(config, []))
     sections = [Section(f"H{n}", 2, (" ".join(_VOCAB[n * 9 : n * 9 + 9]),)) for n in range(3)]
     keys = [SectionKeys(exact=n, bands=(100, 200 + n)) for n in range(3)]
-    stored = [batch.match(section, k)[1] for section, k in zip(sections, keys, strict=True)]
+    stored = [batch.match(_Features.of(s), k)[1] for s, k in zip(sections, keys, strict=True)]
     assert stored[0] == (0, 100, 200)
     assert stored[1] == (1, 100, 201)  # 100 held one section: still usable, now holds two
     assert stored[2] == (2, 202)  # 100 holds two, over the limit of one: left out

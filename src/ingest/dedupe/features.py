@@ -9,6 +9,7 @@ that gives the same result.
 from __future__ import annotations
 
 __all__ = [
+    "HEADING_PUNCTUATION",
     "STOP_WORDS",
     "containment",
     "content_words",
@@ -87,9 +88,13 @@ _ASCII_NOT_WORD = str.maketrans(
 )
 
 
+HEADING_PUNCTUATION = " ?!.:;"
+"""Stripped from both ends of a normalised heading to compare it (:func:`heading_key`)."""
+
+
 def heading_key(heading: str) -> str:
     """The comparison form of a heading: normalised, without trailing punctuation."""
-    return normalise(heading).strip(" ?!.:;")
+    return normalise(heading).strip(HEADING_PUNCTUATION)
 
 
 def _stem(word: str) -> str:

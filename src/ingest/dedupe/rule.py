@@ -150,10 +150,10 @@ class Matcher:
 
     def probe(self, section: Section) -> Prepared:
         """A section about to be matched, as a would-be canonical section."""
-        text_key = normalise(section.text)
+        text = section.text
+        text_key = normalise(text)
         key = fingerprint_of(normalise(section.heading), text_key)
-        canonical = CanonicalSection(key, section.heading, section.text)
-        return Prepared(canonical, self.overrides, text_key, self._stems)
+        return self.entry(CanonicalSection(key, section.heading, text), text_key)
 
     def match(
         self,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.dedupe.features import STOP_WORDS, heading_key, normalise
+from ingest.dedupe.features import HEADING_PUNCTUATION, STOP_WORDS, normalise
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -129,18 +129,19 @@ class Sketcher:
 
     def keys_many(self, sections: Sequence[tuple[str, str]]) -> list[SectionKeys]:
         """The keys of many ``(heading, text)`` sections at once, in order."""
+        return self.keys_normalised([(normalise(h), normalise(t)) for h, t in sections])
+
+    def keys_normalised(self, sections: Sequence[tuple[str, str]]) -> list[SectionKeys]:
+        """:meth:`keys_many` of sections whose heading and text are already normalised."""
         exact: list[int] = []
         headings: list[int | None] = []
         texts: list[bytes] = []
         scope = self._scope
-        for heading, text in sections:
-            text_key = normalise(text)
+        for heading, text_key in sections:
             exact.append(
-                _key(scope, _EXACT, text_key)
-                if text_key
-                else _key(scope, _EXACT, "\x00", normalise(heading))
+                _key(scope, _EXACT, text_key) if text_key else _key(scope, _EXACT, "\x00", heading)
             )
-            head = heading_key(heading)
+            head = heading.strip(HEADING_PUNCTUATION)
             headings.append(_key(scope, _HEADING, head) if head else None)
             texts.append(text_key.encode())
         bands: list[tuple[int, ...]] = [()] * len(sections)

@@ -15,11 +15,11 @@ import dataclasses
 import logging
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest.dedupe import Matcher, SectionKeys, Sketcher, fingerprint, index_settings
+from ingest.dedupe import Matcher, SectionKeys, Sketcher, index_settings
+from ingest.dedupe.features import fingerprint_of, normalise
 from ingest.items import CanonicalSection, SectionMatch
 from ingest.store import queries, sections
 
@@ -60,17 +60,23 @@ class SectionIndex:
         self._config = config
         self._sketcher = Sketcher(config, scope)
         self._matcher = Matcher(config)
+        self._prepared: dict[tuple[int, str], Prepared] = {}
+        """Stored canonical sections prepared for the rule, by id and fingerprint (a stored
+        section never changes; an id SQLite gives again after a delete has another fingerprint)."""
 
     def keys_many(self, sections: Sequence[Section]) -> list[SectionKeys]:
         """The index keys of ``sections``, with their ``always_merge`` group's key if any."""
-        keys = self._sketcher.keys_many([(s.heading, s.text) for s in sections])
+        return self._keys([_Features.of(section) for section in sections])
+
+    def _keys(self, features: Sequence[_Features]) -> list[SectionKeys]:
+        keys = self._sketcher.keys_normalised(
+            [(f.normalised_heading, f.text_key) for f in features]
+        )
         overrides = self._matcher.overrides
         if not overrides:
             return keys
-        for position, section in enumerate(sections):
-            group = overrides.always(
-                fingerprint(section.heading, section.text), section.heading, section.text
-            )
+        for position, f in enumerate(features):
+            group = overrides.always(f.canonical.fingerprint, f.canonical.heading, f.canonical.text)
             if group is not None:
                 keys[position] = dataclasses.replace(
                     keys[position], group=self._sketcher.group_key(group)
@@ -85,38 +91,68 @@ class SectionIndex:
         self, session: AsyncSession, articles: Sequence[Sequence[Section]]
     ) -> list[Assigned]:
         """Match the sections of ``articles``, in order, as if stored one article at a time."""
-        flat = [section for article in articles for section in article]
-        keys = self.keys_many(flat)
+        flat = [_Features.of(section) for article in articles for section in article]
+        keys = self._keys(flat)
         found = await sections.find_keys(
             session, {key for k in keys for key in k.stored}, self._config.common_band + 1
         )
         limits = _Limits(self._config, keys)
         wanted = {i for key, ids in found.items() if len(ids) <= limits.of(key) for i in ids}
         stored = {c.id: c for c in await sections.canonical_sections(session, sorted(wanted))}
-        return _assign(_Batch(self._matcher, found, stored, limits), articles, keys)
+        if len(self._prepared) > _PREPARED_KEPT:
+            self._prepared.clear()
+        batch = _Batch(self._matcher, found, stored, limits, self._prepared)
+        return _assign(batch, articles, flat, keys)
 
     def assign_alone(self, articles: Sequence[Sequence[Section]]) -> list[Assigned]:
         """Match ``articles`` as :meth:`assign_many` would on an empty database (no I/O)."""
-        keys = self.keys_many([section for article in articles for section in article])
-        return _assign(_Batch(self._matcher, {}, {}, _Limits(self._config, keys)), articles, keys)
+        flat = [_Features.of(section) for article in articles for section in article]
+        keys = self._keys(flat)
+        batch = _Batch(self._matcher, {}, {}, _Limits(self._config, keys))
+        return _assign(batch, articles, flat, keys)
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What a section is matched by, computed once: its normalised heading and text."""
+
+    canonical: CanonicalSection
+    """The section as the canonical section it would found."""
+    normalised_heading: str
+    """The heading as ``features.normalise`` leaves it."""
+    text_key: str
+
+    @classmethod
+    def of(cls, section: Section) -> _Features:
+        text = section.text
+        heading, text_key = normalise(section.heading), normalise(text)
+        canonical = CanonicalSection(fingerprint_of(heading, text_key), section.heading, text)
+        return cls(canonical, heading, text_key)
 
 
 def _assign(
-    batch: _Batch, articles: Sequence[Sequence[Section]], keys: Sequence[SectionKeys]
+    batch: _Batch,
+    articles: Sequence[Sequence[Section]],
+    features: Sequence[_Features],
+    keys: Sequence[SectionKeys],
 ) -> list[Assigned]:
     results: list[Assigned] = []
     position = 0
     for article in articles:
         matches: list[SectionMatch] = []
         founded: dict[str, tuple[int, ...]] = {}
-        for section in article:
-            match, new_keys = batch.match(section, keys[position])
+        for _ in article:
+            match, new_keys = batch.match(features[position], keys[position])
             position += 1
             matches.append(match)
             if new_keys is not None:
                 founded[match.canonical.fingerprint] = new_keys
         results.append((tuple(matches), founded))
     return results
+
+
+_PREPARED_KEPT = 4096
+"""Prepared stored sections an index keeps between batches (then it starts again)."""
 
 
 class _Limits:
@@ -147,20 +183,23 @@ class _Batch:
         found: dict[int, list[int]],
         stored: dict[int | None, CanonicalSection],
         limits: _Limits,
+        prepared: dict[tuple[int, str], Prepared] | None = None,
     ) -> None:
         self._matcher = matcher
         self._found = found
         self._stored = stored
         self._limits = limits
         self._min_bands = matcher.config.min_bands
-        self._prepared: dict[int, Prepared] = {}
+        self._prepared = {} if prepared is None else prepared
         self._new: dict[int, list[CanonicalSection]] = {}
         self._prepared_new: dict[str, Prepared] = {}
 
     def _stored_entry(self, canonical_id: int) -> Prepared:
-        entry = self._prepared.get(canonical_id)
+        canonical = self._stored[canonical_id]
+        key = (canonical_id, canonical.fingerprint)
+        entry = self._prepared.get(key)
         if entry is None:
-            entry = self._prepared[canonical_id] = self._matcher.entry(self._stored[canonical_id])
+            entry = self._prepared[key] = self._matcher.entry(canonical)
         return entry
 
     def _new_entry(self, canonical: CanonicalSection) -> Prepared:
@@ -168,13 +207,6 @@ class _Batch:
         if entry is None:
             entry = self._prepared_new[canonical.fingerprint] = self._matcher.entry(canonical)
         return entry
-
-    def _under(self, key: int) -> tuple[list[int], list[CanonicalSection]] | None:
-        """The stored ids and the batch's new sections under ``key``; None if it is too common."""
-        under, new = self._found.get(key, []), self._new.get(key, [])
-        if len(under) + len(new) > self._limits.of(key):
-            return None
-        return under, new
 
     def candidates(self, keys: SectionKeys) -> tuple[list[Prepared], set[int], set[int]]:
         """A section's candidates oldest first, those only its heading found, its usable keys.
@@ -184,30 +216,31 @@ class _Batch:
         heading only). A key over more canonical sections than its limit (a generic heading, a
         common phrase's band) gives no candidates, and is not stored for one more.
         """
-        if not any(key in self._found or key in self._new for key in keys.stored):
-            return [], set(), set(keys.stored)  # the usual case: nothing stored under its keys
-        usable: set[int] = set()
-        score: Counter[int] = Counter()
-        new_score: Counter[str] = Counter()
+        found, new_under = self._found, self._new
+        present = [key for key in keys.stored if key in found or key in new_under]
+        usable = set(keys.stored)
+        if not present:
+            return [], set(), usable  # the usual case: nothing stored under its keys
+        score: dict[int, int] = {}
+        new_score: dict[str, int] = {}
         new: dict[str, CanonicalSection] = {}  # the batch's own, in the order they were founded
         by_heading: set[int] = set()
         new_by_heading: set[str] = set()
-        bands = set(keys.bands)
-        for key in keys.stored:
-            under = self._under(key)
-            if under is None:
+        bands, heading, limits = keys.bands, keys.heading, self._limits
+        for key in present:
+            ids, founded = found.get(key, ()), new_under.get(key, ())
+            if len(ids) + len(founded) > limits.of(key):
+                usable.discard(key)  # too common: no candidates, not stored for one more
                 continue
-            usable.add(key)
-            ids, founded = under
-            if key == keys.heading:
+            if key == heading:
                 by_heading.update(ids)
                 new_by_heading.update(c.fingerprint for c in founded)
-            weight = 0 if key == keys.heading else 1 if key in bands else self._min_bands
+            weight = 0 if key == heading else 1 if key in bands else self._min_bands
             for canonical_id in ids:
-                score[canonical_id] += weight
+                score[canonical_id] = score.get(canonical_id, 0) + weight
             for canonical in founded:
                 new.setdefault(canonical.fingerprint, canonical)
-                new_score[canonical.fingerprint] += weight
+                new_score[canonical.fingerprint] = new_score.get(canonical.fingerprint, 0) + weight
         enough = self._min_bands
         ids = sorted(
             i for i, n in score.items() if (n >= enough or i in by_heading) and i in self._stored
@@ -223,21 +256,17 @@ class _Batch:
         return candidates, heading_only, usable
 
     def match(
-        self, section: Section, keys: SectionKeys
+        self, section: _Features, keys: SectionKeys
     ) -> tuple[SectionMatch, tuple[int, ...] | None]:
         """The section's match, and its keys to store when it founds a new canonical section."""
         candidates, heading_only, usable = self.candidates(keys)
+        founded = section.canonical
         if candidates:
-            probe = self._matcher.probe(section)
+            probe = self._matcher.entry(founded, section.text_key)
             match = self._matcher.match(probe, candidates, heading_only)
             if match is not None:
                 return match, None
-            founded = probe.canonical
             self._prepared_new[founded.fingerprint] = probe
-        else:
-            founded = CanonicalSection(
-                fingerprint(section.heading, section.text), section.heading, section.text
-            )
         stored = tuple(key for key in keys.stored if key in usable)
         for key in stored:
             self._new.setdefault(key, []).append(founded)
