@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from ingest.config import FetchConfig
 from ingest.fetch.client import MAX_REDIRECTS, build_client
-from ingest.fetch.transport import GuardedBackend, GuardedTransport
+from ingest.fetch.transport import GuardedBackend, GuardedTransport, OriginPools, guard_extensions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from ingest.demo import FixtureServer
 
 
 async def test_client_takes_its_settings_from_config():
@@ -21,8 +29,31 @@ async def test_client_takes_its_settings_from_config():
         assert client.trust_env is False
         transport = client._transport
         assert isinstance(transport, GuardedTransport)
-        # httpx 0.28 has no network_backend option: pin that our pool (and guard) is in place
-        assert isinstance(transport._pool._network_backend, GuardedBackend)
+        # httpx 0.28 has no network_backend option: pin that our pools (and guard) are in place
+        pools = transport._pool
+        assert isinstance(pools, OriginPools)
+        assert isinstance(pools._make()._network_backend, GuardedBackend)
+
+
+async def test_each_origin_has_its_own_pool(
+    site: FixtureServer, make_server: Callable[[Path], FixtureServer], fixture_root: Path
+):
+    """Requests to one origin share its pool and connection; another origin gets its own."""
+    other = make_server(fixture_root)
+    async with build_client(FetchConfig()) as client:
+        allow = guard_extensions(allow=True)
+        for origin in (site.origin, site.origin, other.origin, site.origin):
+            response = await client.get(origin + "/robots.txt", extensions=allow)
+            assert response.status_code == 200
+        transport = client._transport
+        assert isinstance(transport, GuardedTransport)
+        pools = transport._pool
+        assert isinstance(pools, OriginPools)
+        assert sorted(pools.pools) == sorted(
+            (b"http", b"127.0.0.1", server.port) for server in (site, other)
+        )
+        assert [len(pool.connections) for pool in pools.pools.values()] == [1, 1]
+    assert len({entry.peer for entry in site.requests}) == 1
 
 
 async def test_client_uses_the_given_transport():

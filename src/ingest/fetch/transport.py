@@ -21,6 +21,7 @@ __all__ = [
     "ALLOW_EXTENSION",
     "GuardedBackend",
     "GuardedTransport",
+    "OriginPools",
     "Resolver",
     "guard_extensions",
 ]
@@ -30,7 +31,7 @@ import ipaddress
 import select
 import socket
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 import httpcore
@@ -190,8 +191,43 @@ def _readable(sock: socket.socket | None) -> bool:
     return bool(poller.poll(0))
 
 
+class OriginPools:
+    """One httpcore connection pool per origin, made on first use, all closed together.
+
+    httpcore's pool looks at every connection it holds to place each request (and polls each
+    idle one for a close by the server): with a run's dozens of hosts in one pool that costs
+    more than the request. Each origin's pool holds only that host's connections; the host
+    limiter already bounds how many requests a host gets at once.
+    """
+
+    def __init__(self, make: Callable[[], httpcore.AsyncConnectionPool]) -> None:
+        self._make = make
+        self.pools: dict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = {}
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        """Send ``request`` through its origin's pool."""
+        url = request.url
+        origin = (url.scheme, url.host, url.port)
+        pool = self.pools.get(origin)
+        if pool is None:
+            pool = self.pools[origin] = self._make()
+        return await pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close every pool (and so every connection)."""
+        pools, self.pools = list(self.pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's default transport over a :class:`GuardedBackend` connection pool."""
+    """httpx's default transport over :class:`GuardedBackend` connection pools, one per origin."""
 
     def __init__(
         self,
@@ -201,16 +237,22 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     ) -> None:
         super().__init__(limits=limits, trust_env=False, http1=True, http2=False)
         # httpx 0.28 takes no network_backend (encode/httpx#3749): rebuild its pool with ours.
-        # test_transport pins that the pool is ours, so an httpx upgrade cannot drop the guard.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            network_backend=GuardedBackend(resolve),
-        )
+        # test_client pins that the pools are ours, so an httpx upgrade cannot drop the guard.
+        ssl_context = httpx.create_ssl_context(trust_env=False)
+        backend = GuardedBackend(resolve)
+
+        def make() -> httpcore.AsyncConnectionPool:
+            return httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+                http1=True,
+                http2=False,
+                network_backend=backend,
+            )
+
+        self._pool = OriginPools(make)  # type: ignore[assignment]  # what httpx calls of a pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` under its allowance; refuse a reused connection to a forbidden peer."""
