@@ -27,6 +27,7 @@ __all__ = ["DEFAULT_MAX_PAGES", "DEFAULT_TIMEOUT", "ParsePool"]
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -56,6 +57,7 @@ _START_TIMEOUT = 30.0
 _STOP_GRACE = 2.0
 _HEADER = struct.Struct("!Q")
 _READY = b"ready"
+_GC_THRESHOLD = 50_000
 _SRC = str(Path(__file__).resolve().parents[1])
 _CHILD = "from ingest.workers import _serve; _serve()"
 
@@ -353,6 +355,9 @@ def _serve() -> None:  # pragma: no cover  (runs in the child process)
         answers.write(_HEADER.pack(len(payload)) + payload)
         answers.flush()
 
+    # what is alive now lives as long as the worker: never scan it, and collect less often
+    gc.freeze()
+    gc.set_threshold(max(gc.get_threshold()[0], _GC_THRESHOLD))
     send(_READY)
     while True:
         header = requests.read(_HEADER.size)

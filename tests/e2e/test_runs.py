@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.config import Config, SiteConfig
 from ingest.pipeline import run
-from ingest.pipeline.runner import config_hash, plan
+from ingest.pipeline.runner import GC_THRESHOLD, config_hash, plan
 from ingest.store import queries
 from ingest.store.export import stream_articles
 from ingest.store.runs import failing_pages, get_run, list_runs, site_stats
@@ -150,3 +151,22 @@ async def test_export_stream_matches_the_stored_articles(site: FixtureServer, da
     assert len(streamed) == 3
     assert streamed == stored
     assert other_site == []
+
+
+async def test_a_run_collects_garbage_less_and_leaves_the_collector_as_it_was(
+    site: FixtureServer, database: Database
+):
+    """A run raises the young threshold and freezes its starting heap, then undoes both."""
+    before = gc.get_threshold()
+    during: list[tuple[tuple[int, int, int], int]] = []
+
+    def progress(site_name: str, done: int, total: int) -> None:  # noqa: ARG001
+        during.append((gc.get_threshold(), gc.get_freeze_count()))
+
+    report = await run(_config(site), database=database, progress=progress)
+
+    assert report.total("articles") == 3
+    assert during
+    assert all(threshold[0] >= GC_THRESHOLD and frozen > 0 for threshold, frozen in during)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
