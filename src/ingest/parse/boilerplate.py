@@ -190,37 +190,34 @@ def is_hidden(node: LexborNode, attrs: dict[str, str | None] | None = None) -> b
     return bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
 
 
-def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) -> str | None:
-    """The rule that an element's own attributes (not its class/id) mark it with, else None."""
+def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) -> str | None:  # noqa: PLR0911  (a return per rule, in order)
+    """The rule that an element's own attributes (not its class/id) mark it with, else None.
+
+    The rules are tried in order, the first that matches names the element (called for every
+    element of a page: each test runs only when the ones before it failed).
+    """
+    if tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None:
+        return "header"
+    if is_hidden(node, attrs):
+        return "hidden"
+    href = attrs.get("href") or "" if tag == "a" else ""
+    if tag == "a" and "hreflang" in attrs:
+        return "language"
+    # A share button, not a "click to tweet" quote wrapped in a share link.
+    if href and _SHARE_HREF.match(href) is not None and text_len(node) < _MAX_SHARE_LABEL_CHARS:
+        return "share"
     itemprops = (attrs.get("itemprop") or "").split()
+    if not _DATE_ITEMPROPS.isdisjoint(itemprops):
+        return "date"
+    # "Skip to content" / "Jump to navigation": links to a landmark of the same page.
+    if href.startswith("#") and _SKIP_LINK.match(node.text(deep=True)) is not None:
+        return "skip-link"
+    # A short element marked as the author is the byline (a long one is an author box, left
+    # to the class rules).
     rels = (attrs.get("rel") or "").lower().split()
-    checks = (
-        (tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None, "header"),
-        (is_hidden(node, attrs), "hidden"),
-        (tag == "a" and "hreflang" in attrs, "language"),
-        # A share button, not a "click to tweet" quote wrapped in a share link.
-        (
-            tag == "a"
-            and _SHARE_HREF.match(attrs.get("href") or "") is not None
-            and text_len(node) < _MAX_SHARE_LABEL_CHARS,
-            "share",
-        ),
-        (not _DATE_ITEMPROPS.isdisjoint(itemprops), "date"),
-        # "Skip to content" / "Jump to navigation": links to a landmark of the same page.
-        (
-            tag == "a"
-            and (attrs.get("href") or "").startswith("#")
-            and _SKIP_LINK.match(node.text(deep=True)) is not None,
-            "skip-link",
-        ),
-        # A short element marked as the author is the byline (a long one is an author box,
-        # left to the class rules).
-        (
-            ("author" in itemprops or "author" in rels) and text_len(node) < _MAX_BYLINE_CHARS,
-            "author",
-        ),
-    )
-    return next((name for matched, name in checks if matched), None)
+    if ("author" in itemprops or "author" in rels) and text_len(node) < _MAX_BYLINE_CHARS:
+        return "author"
+    return None
 
 
 def chrome_reason(node: LexborNode) -> str | None:
