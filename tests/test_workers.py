@@ -4,6 +4,8 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +195,16 @@ async def test_an_exception_in_the_parser_is_raised_in_the_caller_and_the_worker
             SHORT, "https://example.com/"
         )
         assert pool.pids == (pid,)
+
+
+def test_a_worker_loads_the_parser_and_not_the_rest_of_ingest():
+    """A parse worker starts in a fraction of a second: no config models, ORM or HTTP client."""
+    probe = (
+        "import sys; from ingest.workers import _serve; "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "selectolax" in loaded
+    assert not {"pydantic", "yaml", "sqlalchemy", "httpx", "numpy"} & set(loaded)

@@ -8,7 +8,8 @@ The public API is small: load a config, run the pipeline, read the report::
     report = asyncio.run(run(load_config("config/sites.yaml")))
     print(report.to_text())
 
-``run`` and ``RunReport`` are imported on first use, so ``import ingest.config`` stays light.
+Each name is imported on first use, so importing a part of ingest (a parse worker imports
+``ingest.parse`` alone) does not pay for the others (the config models, the pipeline).
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ __all__ = ["Config", "RunReport", "load_config", "run"]
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ingest.config import Config, load_config
-
 if TYPE_CHECKING:
+    from ingest.config import Config, load_config
     from ingest.pipeline import run
     from ingest.report import RunReport
 
-_LAZY = {"run": "ingest.pipeline", "RunReport": "ingest.report"}
+_LAZY = {
+    "Config": "ingest.config",
+    "RunReport": "ingest.report",
+    "load_config": "ingest.config",
+    "run": "ingest.pipeline",
+}
 
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401  (module attributes of any type)
