@@ -1,11 +1,12 @@
 """A synthetic web on loopback: many hosts, thousands of real-sized pages, the whole pipeline.
 
-Serves HOSTS sites (distinct addresses 127.0.0.2, 127.0.0.3, …, one FixtureServer each, from a
-separate process) with PAGES article pages in all, each site with robots.txt, a gzip sitemap and
-ads.txt; runs the pipeline into a fresh SQLite file with politeness on (2 requests per host, no
-delay) and everything switched on (structure extraction in worker processes, dedupe, normalised
-rows); prints pages/s, CPU ms per page (this process plus the parser processes; the web server's
-own CPU is printed apart) and peak RSS. Run it at two sizes to see whether memory stays flat:
+Serves HOSTS sites (distinct addresses 127.0.0.2, 127.0.0.3, …, one FixtureServer each, spread
+over SERVERS processes) with PAGES article pages in all, each site with robots.txt, a gzip
+sitemap and ads.txt; runs the pipeline into a fresh SQLite file with politeness on (2 requests
+per host, no delay) and everything switched on (structure extraction in worker processes,
+dedupe, normalised rows); prints pages/s, CPU ms per page (this process plus the parser
+processes; the web servers' own CPU is printed apart) and peak RSS. Run it at two sizes to see
+whether memory stays flat:
 
     .venv/bin/python bench/crawl.py --pages 2000
     .venv/bin/python bench/crawl.py --pages 10000
@@ -64,16 +65,18 @@ def build_web(root: Path, hosts: int, pages: int) -> list[Path]:
     return sites
 
 
-def _serve(roots: list[str], ready: Queue[list[str]], stop: Event, spent: Queue[float]) -> None:
+def _serve(
+    roots: dict[int, str], ready: Queue[dict[int, str]], stop: Event, spent: Queue[float]
+) -> None:
     from contextlib import ExitStack  # noqa: PLC0415  (in the child process)
 
     from ingest.demo import FixtureServer  # noqa: PLC0415
 
     with ExitStack() as stack:
-        origins = []
-        for n, root in enumerate(roots):
+        origins = {}
+        for n, root in roots.items():
             server = stack.enter_context(FixtureServer(Path(root), host=f"127.0.0.{n + 2}"))
-            origins.append(server.origin)
+            origins[n] = server.origin
         ready.put(origins)
         stop.wait()
     spent.put(time.process_time())  # the web's own CPU, not the pipeline's
@@ -95,17 +98,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--pages", type=int, default=2000, help="article pages in all")
     parser.add_argument("--hosts", type=int, default=20, help="sites, each on its own address")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=4,
+        help="processes serving the hosts between them (one holds every host's thread behind "
+        "one interpreter lock, which slows the web down, not the pipeline)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sites = build_web(Path(tmp), args.hosts, args.pages)
-        ready: Queue[list[str]] = multiprocessing.Queue()
+        ready: Queue[dict[int, str]] = multiprocessing.Queue()
         stop = multiprocessing.Event()
         spent: Queue[float] = multiprocessing.Queue()
-        roots = [str(s) for s in sites]
-        server = multiprocessing.Process(target=_serve, args=(roots, ready, stop, spent))
-        server.start()
+        count = max(1, min(args.servers, len(sites)))
+        servers = [
+            multiprocessing.Process(
+                target=_serve,
+                args=(
+                    {n: str(s) for n, s in enumerate(sites) if n % count == k},
+                    ready,
+                    stop,
+                    spent,
+                ),
+            )
+            for k in range(count)
+        ]
+        for server in servers:
+            server.start()
+        server_cpu = 0.0
         try:
-            origins = ready.get(timeout=60)
+            found: dict[int, str] = {}
+            for _ in servers:
+                found.update(ready.get(timeout=60))
+            origins = [found[n] for n in range(len(sites))]
             import ingest.pipeline  # noqa: F401, PLC0415  (imports before the baseline)
 
             baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -116,8 +142,9 @@ def main() -> None:
             cpu_self = time.process_time() - cpu_before
         finally:
             stop.set()
-            server_cpu = spent.get(timeout=30)
-            server.join(timeout=30)
+            for server in servers:
+                server_cpu += spent.get(timeout=30)
+                server.join(timeout=30)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(report.to_text().split("\nnotices")[0])  # type: ignore[attr-defined]
