@@ -293,6 +293,26 @@ def test_ascii_fast_paths_agree_with_the_general_ones(text):
     assert words_of(general) == re.findall(r"\w+", general)
 
 
+_QUOTE_TABLE = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("aZ \u00a0\u2018\u2019\u201c\u201d\u2013\u2014é\ufb01'-"),
+        max_size=60,
+    )
+)
+def test_quotes_and_dashes_unify_as_the_translation_table_says(text):
+    """Curly quotes and en/em dashes become ASCII, as str.translate with their table would."""
+    general = " ".join(
+        unicodedata.normalize("NFKC", text).casefold().translate(_QUOTE_TABLE).split()
+    )
+    assert normalise(text) == general
+
+
 def _facts_by_prefix(text: str) -> frozenset[str]:
     """The definition of facts, word by word: a word starts a sentence if its prefix ends one."""
     text = unicodedata.normalize("NFKC", text)

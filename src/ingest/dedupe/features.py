@@ -63,12 +63,19 @@ def normalise(text: str) -> str:
     if text.isascii():  # NFKC and the quotes leave ASCII as it is, and casefold is lower
         return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.translate(_QUOTES)
+    for quote, plain in _QUOTES:  # str.translate with a table is ~50x slower on non-ASCII text
+        if quote in text:
+            text = text.replace(quote, plain)
     return " ".join(text.split())
 
 
-_QUOTES = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"},
+_QUOTES = (
+    ("\u2018", "'"),
+    ("\u2019", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u2013", "-"),
+    ("\u2014", "-"),
 )
 
 
