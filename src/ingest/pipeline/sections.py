@@ -151,7 +151,7 @@ def _assign(
     return results
 
 
-_PREPARED_KEPT = 4096
+_PREPARED_KEPT = 512
 """Prepared stored sections an index keeps between batches (then it starts again)."""
 
 
