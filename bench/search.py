@@ -77,8 +77,8 @@ def _article(rng: random.Random, n: int) -> Article:
 async def fill(database: Database, sections: int) -> float:
     """Store ``sections`` sections with bulk Core inserts (the index triggers fire per row).
 
-    ``repository.replace_article`` is not used: its per-article clean-up of orphaned canonical
-    sections scans the whole site, which makes filling 100,000 sections take minutes.
+    ``ingest.store.articles.replace_article`` is not used: its per-article clean-up of orphaned
+    canonical sections scans the whole site, which makes filling 100,000 sections take minutes.
     """
     rng = random.Random(8)
     started = time.perf_counter()

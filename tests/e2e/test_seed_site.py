@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from ingest.config import Config, SiteConfig
 from ingest.errors import StoreError
 from ingest.pipeline import run
-from ingest.store import queries, repository
+from ingest.store import articles, queries, repository
 from ingest.store.models import ArticleRow, Base
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ async def test_an_article_that_cannot_be_stored_fails_alone(
     """
     bad = "/why-is-my-skin-darker-after-microneedling/"
     site.set_delay("/can-i-use-vitamin-a-serum-after-microneedling/", 1.0)  # the others wait
-    real = repository.replace_articles
+    real = articles.replace_articles
     batches: list[int] = []
 
     async def refuse_one(session, site_id, writes):
@@ -227,7 +227,7 @@ async def test_an_article_that_cannot_be_stored_fails_alone(
             raise StoreError("articles", bad, "refused by the test")
         return await real(session, site_id, writes)
 
-    monkeypatch.setattr(repository, "replace_articles", refuse_one)
+    monkeypatch.setattr(articles, "replace_articles", refuse_one)
 
     report = await run(_config(site), database=database)
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, inspect, select
 from ingest.errors import StoreError
 from ingest.items import Article, CanonicalSection, ListBlock, Section, SectionMatch
 from ingest.store import queries, repository
+from ingest.store.articles import replace_article
 from ingest.store.db import MIGRATIONS_DIR
 from ingest.store.models import ArticleRow, Base, RunRow
 from ingest.store.repository import PageRecord
@@ -82,7 +83,7 @@ async def test_deleting_an_article_cascades_to_its_sections_and_blocks(database)
         page_id = await repository.upsert_page(
             session, site_id, None, PageRecord(article.url, "stored", T0)
         )
-        await repository.replace_article(
+        await replace_article(
             session, site_id, page_id, article, [SectionMatch(canonical, 1.0, "new")]
         )
     async with database.session() as session, session.begin():

@@ -19,6 +19,7 @@ from ingest.items import (
 )
 from ingest.store import queries, repository
 from ingest.store.adstxt import store_adstxt_snapshot
+from ingest.store.articles import delete_article, replace_article
 from ingest.store.models import CanonicalSectionRow, PageRow
 from ingest.store.repository import PageRecord, PageState
 
@@ -74,7 +75,7 @@ async def store_article(session, article: Article, matches=None) -> tuple[int, i
     page = PageRecord(article.url, "stored", T0, status_code=200, content_hash="h")
     page_id = await repository.upsert_page(session, site_id, None, page)
     matches = new_matches(article) if matches is None else matches
-    return site_id, await repository.replace_article(session, site_id, page_id, article, matches)
+    return site_id, await replace_article(session, site_id, page_id, article, matches)
 
 
 async def test_article_round_trip_keeps_sections_and_blocks_in_order(database):
@@ -134,8 +135,8 @@ async def test_deleting_an_article_prunes_only_the_canonicals_left_unused(databa
         await store_article(session, other)
         page = select(PageRow.id).where(PageRow.url == ARTICLE.url)
         page_id = (await session.execute(page)).scalar_one()
-        assert await repository.delete_article(session, site_id, page_id)
-        assert not await repository.delete_article(session, site_id, page_id)
+        assert await delete_article(session, site_id, page_id)
+        assert not await delete_article(session, site_id, page_id)
     async with database.session() as session:
         known = await _site_canonicals(session, site_id)
         assert known == [canonical(CERT)]

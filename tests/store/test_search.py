@@ -6,6 +6,7 @@ from sqlalchemy import text
 from ingest.items import Article, ListBlock, SearchHit, Section
 from ingest.store import repository
 from ingest.store import search as search_module
+from ingest.store.articles import delete_article
 from ingest.store.search import parse_query, search
 from support.articles import T0, store
 
@@ -170,7 +171,7 @@ async def test_deleting_an_article_removes_its_hits(database):
             None,
             repository.PageRecord(NEEDLING.url, "not_article", T0),
         )
-        assert await repository.delete_article(session, site_id, page_id)
+        assert await delete_article(session, site_id, page_id)
     assert _places(await _search(database, "collagen")) == [(SERUMS.url, 1)]
 
 

@@ -1,7 +1,7 @@
 """The persistent near-duplicate index, on a real SQLite file and on PostgreSQL.
 
 Articles go through the pipeline's own path (``SectionIndex.assign`` then
-``repository.replace_article``, one transaction each); assertions read the stored rows.
+``ingest.store.articles.replace_article``, one transaction each); assertions read the stored rows.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ingest.config import DedupeConfig, MergeRule
 from ingest.items import Article, Section
 from ingest.pipeline.sections import SectionIndex, ensure_grouped, regroup, scope_of
 from ingest.store import queries, repository, sections
+from ingest.store.articles import replace_article
 from ingest.store.db import Database
 from ingest.store.models import (
     SEGMENT_BITS,
@@ -61,7 +62,7 @@ async def _store(database, config: DedupeConfig, site: str, article: Article) ->
         matches, keys = await index.assign(session, article.sections)
         record = PageRecord(article.url, "stored", T0, status_code=200, content_hash=article.url)
         page_id = await repository.upsert_page(session, site_id, None, record)
-        await repository.replace_article(session, site_id, page_id, article, matches, keys=keys)
+        await replace_article(session, site_id, page_id, article, matches, keys=keys)
     return site_id
 
 

@@ -10,6 +10,7 @@ from ingest.config import DedupeConfig
 from ingest.items import CanonicalSection, SectionMatch
 from ingest.pipeline.sections import SectionIndex, scope_of
 from ingest.store import repository, sections
+from ingest.store.articles import replace_article
 from ingest.store.repository import PageRecord
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ async def store(
     page_id = await repository.upsert_page(session, site_id, run_id, page)
     if matches is None:
         matches = [SectionMatch(canonical(s), 1.0, "new") for s in article.sections]
-    article_id = await repository.replace_article(session, site_id, page_id, article, matches)
+    article_id = await replace_article(session, site_id, page_id, article, matches)
     return site_id, article_id
 
 
@@ -75,7 +76,7 @@ async def store_deduped(
             matches, keys = await index.assign(session, article.sections)
             page = PageRecord(article.url, "stored", T0, status_code=200, content_hash=article.url)
             page_id = await repository.upsert_page(session, site_id, None, page)
-            await repository.replace_article(session, site_id, page_id, article, matches, keys=keys)
+            await replace_article(session, site_id, page_id, article, matches, keys=keys)
     async with database.transaction() as session:
         await sections.flag_boilerplate(
             session, site_id, config.boilerplate_share, config.boilerplate_min_articles

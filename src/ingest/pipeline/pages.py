@@ -26,7 +26,7 @@ from ingest.items import Article, NotAnArticle
 from ingest.parse.text import detect_encoding
 from ingest.pipeline.context import now, record_page
 from ingest.pipeline.sections import SectionIndex, scope_of
-from ingest.store import repository
+from ingest.store import articles, repository
 from ingest.store.repository import PageRecord, PageState
 
 if TYPE_CHECKING:
@@ -236,10 +236,10 @@ async def _write(
     records = [item.record for item in items]
     page_ids = await repository.upsert_pages(session, site_id, ctx.report.run_id, records)
     writes = [
-        repository.ArticleWrite(page_id, item.article, matches, keys)
+        articles.ArticleWrite(page_id, item.article, matches, keys)
         for page_id, item, (matches, keys) in zip(page_ids, items, assigned, strict=True)
     ]
-    await repository.replace_articles(session, site_id, writes)
+    await articles.replace_articles(session, site_id, writes)
     return assigned
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "Database",
     "async_url",
     "error_reason",
+    "ids_by",
     "insert_many",
     "translate_errors",
 ]
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -49,7 +50,7 @@ from ingest.errors import StoreError
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
-    from sqlalchemy import Table
+    from sqlalchemy import ColumnElement, Table
     from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,27 @@ async def insert_many(
     else:
         params = converted
     await connection.exec_driver_sql(str(compiled), params)
+
+
+async def ids_by(
+    session: AsyncSession,
+    id_column: ColumnElement[Any],
+    where: ColumnElement[Any],
+    wanted: Sequence[Any],
+    *also: ColumnElement[Any],
+) -> dict[Any, int]:
+    """``id_column`` of the rows whose ``where`` is one of ``wanted``, by ``where``'s value.
+
+    With ``also`` columns, by the tuple ``(where, *also)``: the ids of bulk-inserted child rows
+    by their natural key (``(article_id, position)``). ``IN_CHUNK`` values per query.
+    """
+    found: dict[Any, int] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start : start + IN_CHUNK]
+        statement = select(where, *also, id_column).where(where.in_(chunk))
+        for *key, value in await session.execute(statement):
+            found[tuple(key) if also else key[0]] = int(value)
+    return found
 
 
 def error_reason(exc: SQLAlchemyError) -> str:

@@ -1,11 +1,11 @@
 """Article history: the previous version of an article, kept when its content changes.
 
-:func:`keep_previous_version` runs inside ``repository.replace_article`` (same session, same
-transaction) before the article's rows are replaced. When the page already had an article and
-its title, description, language or sections differ from the new one, the stored version is
-copied to ``article_versions`` (sections in the JSON shape of ``ingest extract``), numbered from
-1 per article. :func:`list_versions` reads them back; ``docs/schema.md`` shows the SQL for "what
-changed in this article".
+:func:`keep_previous_version` runs inside ``ingest.store.articles.replace_article`` (same
+session, same transaction) before the article's rows are replaced. When the page already had an
+article and its title, description, language or sections differ from the new one, the stored
+version is copied to ``article_versions`` (sections in the JSON shape of ``ingest extract``),
+numbered from 1 per article. :func:`list_versions` reads them back; ``docs/schema.md`` shows the
+SQL for "what changed in this article".
 """
 
 from __future__ import annotations
