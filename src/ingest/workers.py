@@ -27,7 +27,6 @@ __all__ = ["DEFAULT_MAX_PAGES", "DEFAULT_TIMEOUT", "ParsePool"]
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import pickle
@@ -38,13 +37,15 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
+from ingest.collector import collecting_less
 from ingest.errors import ParseError
 from ingest.items import Article, NotAnArticle
 from ingest.parse.html import parse_article, parse_page
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Callable, Coroutine
     from types import TracebackType
+    from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,6 @@ _START_TIMEOUT = 30.0
 _STOP_GRACE = 2.0
 _HEADER = struct.Struct("!Q")
 _READY = b"ready"
-_GC_THRESHOLD = 50_000
 _SRC = str(Path(__file__).resolve().parents[1])
 _CHILD = "from ingest.workers import _serve; _serve()"
 
@@ -355,9 +355,12 @@ def _serve() -> None:  # pragma: no cover  (runs in the child process)
         answers.write(_HEADER.pack(len(payload)) + payload)
         answers.flush()
 
-    # what is alive now lives as long as the worker: never scan it, and collect less often
-    gc.freeze()
-    gc.set_threshold(max(gc.get_threshold()[0], _GC_THRESHOLD))
+    with collecting_less():  # what is alive now lives as long as the worker
+        _answer_requests(requests, send)
+
+
+def _answer_requests(requests: BinaryIO, send: Callable[[bytes], None]) -> None:  # pragma: no cover
+    """Greet, then answer each request until ``requests`` ends."""
     send(_READY)
     while True:
         header = requests.read(_HEADER.size)

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.collector import GC_THRESHOLD
 from ingest.config import Config, SiteConfig
 from ingest.pipeline import run
-from ingest.pipeline.runner import GC_THRESHOLD, config_hash, plan
+from ingest.pipeline.runner import config_hash, plan
 from ingest.store import queries
 from ingest.store.export import stream_articles
 from ingest.store.runs import failing_pages, get_run, list_runs, site_stats

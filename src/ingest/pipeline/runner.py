@@ -9,17 +9,17 @@ page fetched and no database opened.
 
 from __future__ import annotations
 
-__all__ = ["GC_THRESHOLD", "collecting_less", "config_hash", "ingest_site", "plan", "run"]
+__all__ = ["config_hash", "ingest_site", "plan", "run"]
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
 import os
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ingest.collector import collecting_less
 from ingest.errors import FetchError
 from ingest.fetch.client import build_client
 from ingest.fetch.discovery import discover
@@ -37,7 +37,7 @@ from ingest.store.lock import run_lock
 from ingest.workers import ParsePool
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     import httpx
 
@@ -118,32 +118,6 @@ async def run(
         result.seconds,
     )
     return result
-
-
-GC_THRESHOLD = 50_000
-"""Allocations between two young collections during a run (Python's default is 700)."""
-
-
-@contextmanager
-def collecting_less() -> Iterator[None]:
-    """Collect cyclic garbage less often for the block; the process is left as it was found.
-
-    A run allocates many short-lived objects (requests, rows, sections) among a large heap of
-    long-lived ones (modules, the ORM's metadata): with the default thresholds the collector
-    took 6.5% of the pipeline's CPU in ``bench/crawl.py``, mostly rescanning that old heap.
-    The objects alive when the run starts are frozen (never scanned) and young collections
-    wait for ``GC_THRESHOLD`` allocations; both are undone at the end.
-    """
-    threshold = gc.get_threshold()
-    frozen = gc.get_freeze_count()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        if not frozen:
-            gc.unfreeze()
 
 
 def config_hash(config: Config) -> str:
