@@ -32,7 +32,7 @@ a shingle, the text or the heading. Both are deterministic: ties go to the oldes
 
 from __future__ import annotations
 
-__all__ = ["Deduper", "Matcher", "Prepared"]
+__all__ = ["Deduper", "Matcher", "Prepared", "founding"]
 
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -55,6 +55,14 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
 
     from ingest.config import DedupeConfig
+
+
+def founding(section: Section) -> tuple[CanonicalSection, str, str]:
+    """The canonical section ``section`` would found, and its normalised heading and text."""
+    text = section.text
+    heading, text_key = normalise(section.heading), normalise(text)
+    canonical = CanonicalSection(fingerprint_of(heading, text_key), section.heading, text)
+    return canonical, heading, text_key
 
 
 class Prepared:
@@ -150,10 +158,8 @@ class Matcher:
 
     def probe(self, section: Section) -> Prepared:
         """A section about to be matched, as a would-be canonical section."""
-        text = section.text
-        text_key = normalise(text)
-        key = fingerprint_of(normalise(section.heading), text_key)
-        return self.entry(CanonicalSection(key, section.heading, text), text_key)
+        canonical, _, text_key = founding(section)
+        return self.entry(canonical, text_key)
 
     def match(
         self,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ingest.dedupe import Matcher, SectionKeys, Sketcher, index_settings
-from ingest.dedupe.features import fingerprint_of, normalise
+from ingest.dedupe.rule import founding
 from ingest.items import CanonicalSection, SectionMatch
 from ingest.store import queries, sections
 
@@ -124,10 +124,7 @@ class _Features:
 
     @classmethod
     def of(cls, section: Section) -> _Features:
-        text = section.text
-        heading, text_key = normalise(section.heading), normalise(text)
-        canonical = CanonicalSection(fingerprint_of(heading, text_key), section.heading, text)
-        return cls(canonical, heading, text_key)
+        return cls(*founding(section))
 
 
 def _assign(
