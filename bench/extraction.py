@@ -71,6 +71,44 @@ READABILITY_URL = "http://fakehost/test/page.html"
 # A per-page floor sits this far under what the page scores when the floors are written.
 FLOOR_MARGIN = 0.05
 _WORD = re.compile(r"\w+")
+# HTML's phrasing elements that lay out inline (no line break at their edges; not <br>).
+_PHRASING = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "nobr",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +187,11 @@ def _prf(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
 
 
 def _own_text(node: LexborNode, nested: frozenset[str]) -> str:
-    """Text of ``node`` without its descendants tagged ``nested`` (block edges are spaces)."""
+    """Text of ``node`` without its descendants tagged ``nested``, as a browser lays it out.
+
+    The edges of block elements and ``<br>`` are spaces; inline (phrasing) elements join their
+    neighbours, so ``Examples<span>[<a>edit</a>]</span>`` reads ``Examples[edit]``.
+    """
     parts: list[str] = []
     stack = [node]
     while stack:
@@ -157,7 +199,8 @@ def _own_text(node: LexborNode, nested: frozenset[str]) -> str:
         if current.is_text_node:
             parts.append(current.text_content or "")
         elif current.is_element_node and (current is node or current.tag not in nested):
-            parts.append(" ")
+            if current.tag not in _PHRASING:
+                parts.append(" ")
             stack.extend(reversed(list(current.iter(include_text=True))))
     return normalize_whitespace("".join(parts))
 
@@ -195,7 +238,7 @@ def load_readability(root: Path) -> list[Page]:
                 path.parent.name,
                 READABILITY_URL,
                 path.read_bytes(),
-                root_node.text(deep=True, separator=" "),
+                _own_text(root_node, frozenset()),
                 title=normalize_whitespace(meta.get("title") or ""),
                 headings=tuple(
                     text
