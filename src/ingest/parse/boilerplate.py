@@ -28,6 +28,7 @@ __all__ = [
 import re
 from typing import TYPE_CHECKING
 
+from ingest.parse.linklists import is_link_list_chrome
 from ingest.parse.tree import elements, link_density, outermost, text_len
 
 if TYPE_CHECKING:
@@ -311,10 +312,20 @@ def remove_non_content(root: LexborNode) -> None:
         node.decompose()
 
 
-def _is_link_heavy(node: LexborNode) -> bool:
-    if (node.tag or "") not in _LINK_HEAVY_TAGS:
+def _is_link_heavy(node: LexborNode, sites: frozenset[str]) -> bool:
+    """A block of mostly links: chrome, unless it is a list the article itself gives.
+
+    A list of links is chrome when it names the site's own pages ("More stories", a menu) or is
+    a row of short links (profiles, buttons); a list whose items say more than their link, or
+    whose items are in-page anchors (a table of contents) or titled links to other sites (the
+    bugs fixed, the sources read), is the article's (see :func:`is_link_list_chrome`).
+    """
+    tag = node.tag or ""
+    if tag not in _LINK_HEAVY_TAGS:
         return False
-    return len(node.css("a")) >= _LINK_HEAVY_MIN_LINKS and link_density(node) >= _LINK_HEAVY_DENSITY
+    if len(node.css("a")) < _LINK_HEAVY_MIN_LINKS or link_density(node) < _LINK_HEAVY_DENSITY:
+        return False
+    return tag not in {"ul", "ol"} or is_link_list_chrome(node, sites)
 
 
 def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
@@ -337,12 +348,13 @@ def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
     return lists
 
 
-def remove_chrome(root: LexborNode) -> list[str]:
+def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list[str]:
     """Remove chrome below ``root`` (never ``root`` itself); return the rule names that fired.
 
     Tag, role, hidden and class/id rules apply to every element; a class/id match on a block
     holding at least half of ``root``'s text is ignored. Link-heavy blocks and tag lists
-    (``rel="tag"`` links and little else) go too.
+    (``rel="tag"`` links and little else) go too; ``sites``, the hosts of the page's address and
+    canonical URL, tell a list of the site's own pages from a list of links out.
     """
     total = max(text_len(root), 1)
     tag_lists = _tag_lists(root, total)
@@ -357,7 +369,7 @@ def remove_chrome(root: LexborNode) -> list[str]:
             pass
         elif reason is not None and text_len(node) / total >= _PROTECTED_SHARE:
             reason = None
-        if reason is None and _is_link_heavy(node):
+        if reason is None and _is_link_heavy(node, sites):
             reason = "link-heavy"
         if reason is None:
             stack.extend(child for child in elements(node) if child.mem_id not in skip)

@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ingest.items import Article, NotAnArticle, Section
 from ingest.parse.boilerplate import remove_chrome, remove_non_content
 from ingest.parse.content import find_content, remove_page_chrome
+from ingest.parse.linklists import site_hosts
 from ingest.parse.metadata import PageMetadata, declared_title, pick_title, read_metadata
 from ingest.parse.pagekind import listing_reason, notice_reason
 from ingest.parse.structure import build_sections
@@ -51,7 +52,7 @@ def _extract(content: bytes | str, url: str, charset: str | None) -> _Extraction
     remove_page_chrome(body)
     content_root = find_content(body)
     listing = listing_reason(body, content_root, url)
-    remove_chrome(content_root)
+    remove_chrome(content_root, site_hosts(url, meta.canonical_url))
     title, title_h1 = pick_title(meta, body, content_root)
     sections = build_sections(content_root, title_h1, title)
     article = _article(url, title, meta, sections)

@@ -1,0 +1,116 @@
+"""Lists of links inside an article: the site's own pages go, the links the article gives stay."""
+
+from __future__ import annotations
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from ingest.parse.html import parse_article
+from ingest.parse.linklists import is_link_list_chrome, site_hosts
+
+URL = "https://www.example.com/2024/05/the-story/"
+FILLER = "The new survey counted far more nesting pairs on the cliffs than last spring. " * 4
+
+
+def _items(html: str, url: str = URL) -> list[str]:
+    page = (
+        "<!doctype html><html><head><title>The story</title></head><body><article>"
+        f"<h1>The story</h1><p>{FILLER}</p><h2>More</h2>{html}<p>{FILLER}</p>"
+        "</article></body></html>"
+    )
+    article = parse_article(page, url)
+    return [item for s in article.sections for block in s.lists for item in block.items]
+
+
+def _list(*items: str) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def test_a_list_of_the_sites_own_pages_is_dropped() -> None:
+    """A "More stories" list without a class: titled links to the same site, any spelling."""
+    html = _list(
+        '<a href="/2024/04/puffins/">Puffins return to the northern cliffs early</a>',
+        '<a href="https://example.com/2024/03/gulls/">Why the gulls left the harbour</a>',
+        '<a href="https://news.example.com/terns/">Terns nest on the new island at last</a>',
+    )
+    assert _items(html) == []
+
+
+def test_titled_links_to_other_sites_are_the_articles() -> None:
+    """The bugs fixed, the sources read: each item a title linking out."""
+    items = (
+        "Bug 1677080 \u2013 Fullscreen window is affected by switching video source",
+        "Bug 1677107 \u2013 Add telemetry for tracking multiple windows",
+        "Bug 1681796 \u2013 Prevent superfluous actors from being created",
+    )
+    html = _list(*(f'<a href="https://bugs.example.org/{n}">{t}</a>' for n, t in enumerate(items)))
+    assert _items(html) == list(items)
+
+
+def test_items_that_say_more_than_their_link_are_the_articles() -> None:
+    """Same-site links inside sentences: the list is the article's, not a menu."""
+    html = _list(
+        'Gijs fixed <a href="/a/">some flicker</a> that occurred when launching the browser',
+        'Mike <a href="/b/">re-enabled the talos tests</a> on every platform we build',
+        'Dana wrote up <a href="/c/">the results</a> of the survey for everyone to read',
+    )
+    assert _items(html) == [
+        "Gijs fixed some flicker that occurred when launching the browser",
+        "Mike re-enabled the talos tests on every platform we build",
+        "Dana wrote up the results of the survey for everyone to read",
+    ]
+
+
+def test_an_in_page_table_of_contents_is_the_articles() -> None:
+    """Anchors into the page (a contents list without a class) are kept."""
+    html = _list(
+        '<a href="#themes">Themes</a>', '<a href="#add-ons">Add-ons</a>', '<a href="#bar">Bar</a>'
+    )
+    assert _items(html) == ["Themes", "Add-ons", "Bar"]
+
+
+def test_a_row_of_short_links_out_is_dropped() -> None:
+    """Profiles and buttons: one or two words a link, to other sites."""
+    html = _list(
+        '<a href="https://twitter.com/example">Twitter</a>',
+        '<a href="https://facebook.com/example">Facebook</a>',
+        '<a href="https://instagram.com/example">Instagram</a>',
+    )
+    assert _items(html) == []
+
+
+def test_the_canonical_host_is_the_site_too() -> None:
+    """A page read from a mirror: links to its canonical host are the site's own pages."""
+    head = '<link rel="canonical" href="https://www.example.com/2024/05/the-story/">'
+    page = (
+        f"<!doctype html><html><head>{head}</head><body><article><h1>The story</h1>"
+        f"<p>{FILLER}</p>"
+        + _list(
+            '<a href="https://www.example.com/a/">Puffins return to the northern cliffs</a>',
+            '<a href="https://www.example.com/b/">Why the gulls left the harbour</a>',
+            '<a href="https://www.example.com/c/">Terns nest on the new island at last</a>',
+        )
+        + f"<p>{FILLER}</p></article></body></html>"
+    )
+    article = parse_article(page, "http://mirror.test/page.html")
+    assert [item for s in article.sections for block in s.lists for item in block.items] == []
+
+
+@pytest.mark.parametrize(
+    ("urls", "hosts"),
+    [
+        (("https://www.Example.com/x", None), {"example.com"}),
+        (("http://a.test:8080/", "https://b.test/"), {"a.test", "b.test"}),
+        (("", "not a url", "http://[bad"), set()),
+    ],
+)
+def test_site_hosts(urls: tuple[str | None, ...], hosts: set[str]) -> None:
+    """Hosts lose ``www.`` and case; what is not a URL names no host."""
+    assert site_hosts(*urls) == hosts
+
+
+def test_an_empty_list_is_not_chrome() -> None:
+    """A list without text says nothing about links."""
+    node = LexborHTMLParser("<ul><li> </li></ul>").css_first("ul")
+    assert node is not None
+    assert not is_link_list_chrome(node, frozenset({"example.com"}))
