@@ -474,3 +474,17 @@ def test_a_heading_repeating_the_title_before_the_text_opens_no_section() -> Non
     article = parse_article(html, URL)
     assert article.title == "Tide Pools: Winter Survival"
     assert [s.heading for s in article.sections] == ["", "Survival", "Winter survival tricks"]
+
+
+def test_a_heading_saying_the_description_before_the_text_is_the_standfirst() -> None:
+    """A sub-head repeating the page's description opens no section; the description has it."""
+    dek = "Here is how to figure out what is best for your play habits and your wallet."
+    head = f'<title>So many ways to play</title><meta name="description" content="{dek}">'
+    html = _page(
+        f"<article><h1>So many ways to play</h1><h2>{dek}</h2><p>{FILLER}</p>"
+        f"<h2>Why it matters</h2><p>{FILLER}</p><h2>{dek}</h2><p>{FILLER}</p></article>",
+        head,
+    )
+    article = parse_article(html, URL)
+    assert article.description == dek
+    assert [s.heading for s in article.sections] == ["", "Why it matters", dek]

@@ -114,3 +114,43 @@ def test_an_empty_list_is_not_chrome() -> None:
     node = LexborHTMLParser("<ul><li> </li></ul>").css_first("ul")
     assert node is not None
     assert not is_link_list_chrome(node, frozenset({"example.com"}))
+
+
+def _paragraphs(html: str) -> list[str]:
+    page = (
+        "<!doctype html><html><head><title>The story</title></head><body><article>"
+        f"<h1>The story</h1><p>{FILLER}</p>{html}<p>{FILLER}</p></article></body></html>"
+    )
+    article = parse_article(page, URL)
+    return [p for s in article.sections for p in s.paragraphs if p != FILLER.strip()]
+
+
+@pytest.mark.parametrize(
+    "teaser",
+    [
+        '<p><strong>READ MORE:\xa0<a href="/news/1">China plague outbreak</a></strong></p>',
+        '<p>Related: <a href="https://example.com/b">The 15 weirdest galaxies</a></p>',
+        '<p>Lire aussi\xa0: <a href="/c">Les critiques de la CNIL contre le projet</a></p>',
+        '<p>Also: <a href="https://other.test/d">See Black Friday coverage at CNET</a></p>',
+    ],
+)
+def test_a_label_and_a_link_to_another_story_is_a_teaser(teaser: str) -> None:
+    """A "Read more:", "Related:" or "Lire aussi :" label and a link: a promo of another page."""
+    assert _paragraphs(teaser) == []
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (
+            '<p>Read more: the study <a href="/s">found</a> that the colony had doubled.</p>',
+            "Read more: the study found that the colony had doubled.",
+        ),
+        ("<p>Related: the gulls left the harbour when the fish did.</p>", None),
+        ('<p>Further <a href="/x">reading</a> on the subject</p>', None),
+    ],
+)
+def test_a_label_with_text_of_its_own_stays(html: str, text: str | None) -> None:
+    """A label whose sentence says more than its link, or that has no link, is text."""
+    expected = text or LexborHTMLParser(html).text(deep=True)
+    assert _paragraphs(html) == [expected]

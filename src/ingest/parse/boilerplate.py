@@ -28,7 +28,7 @@ __all__ = [
 import re
 from typing import TYPE_CHECKING
 
-from ingest.parse.linklists import is_link_list_chrome
+from ingest.parse.linklists import is_link_list_chrome, is_teaser
 from ingest.parse.tree import elements, link_density, outermost, text_len
 
 if TYPE_CHECKING:
@@ -371,6 +371,8 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
             reason = None
         if reason is None and _is_link_heavy(node, sites):
             reason = "link-heavy"
+        if reason is None and is_teaser(node):
+            reason = "teaser"
         if reason is None:
             stack.extend(child for child in elements(node) if child.mem_id not in skip)
         else:

@@ -54,7 +54,7 @@ def _extract(content: bytes | str, url: str, charset: str | None) -> _Extraction
     listing = listing_reason(body, content_root, url)
     remove_chrome(content_root, site_hosts(url, meta.canonical_url))
     title, title_h1 = pick_title(meta, body, content_root)
-    sections = build_sections(content_root, title_h1, title)
+    sections = build_sections(content_root, title_h1, title, meta.description or "")
     article = _article(url, title, meta, sections)
     return _Extraction(article, listing, has_password, first_heading)
 

@@ -1,16 +1,20 @@
-"""Lists of links in an article: the site's own pages (chrome) or links the article gives.
+"""Links in an article: lists of the site's own pages and "Read more:" teasers are chrome.
 
 A ``<ul>``/``<ol>`` made of links is chrome when it lists the site's own pages ("More
 stories", "Related", a menu left inside the content) or is a row of short links (profiles,
 buttons). It is the article's when an item says more than its link ("Gijs fixed some flicker
 when …"), when its links are in-page anchors (the article's table of contents), or when its
 items are titled links to other sites (the bugs fixed, the sources read, the tools named).
+
+A teaser is a short paragraph, item or heading that is a label and a colon followed by a link
+to another story ("READ MORE: China plague outbreak confirmed", "Related: …", "Lire aussi : …").
 """
 
 from __future__ import annotations
 
-__all__ = ["is_link_list_chrome", "site_hosts"]
+__all__ = ["TEASER_LABELS", "is_link_list_chrome", "is_teaser", "site_hosts"]
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -23,6 +27,25 @@ if TYPE_CHECKING:
 _LINK_ITEM_SHARE = 0.8
 # Links to other sites shorter than this many words on average are buttons, not titles.
 _MIN_TITLE_WORDS = 3
+
+# What a teaser's label says, lower-cased, in the languages of the sites seen most.
+TEASER_LABELS = (
+    "read more", "read next", "read also", "also read", "also", "more", "see also", "related",
+    "related article", "related articles", "related story", "related stories",
+    "related coverage", "recommended", "don't miss", "dont miss", "must read", "watch",
+    "top stories", "trending", "sign up", "more on this", "more on this story",
+    "lire aussi", "à lire aussi", "voir aussi", "lesen sie auch", "mehr zum thema",
+    "leia também", "leia mais", "veja também", "lee también", "te puede interesar",
+    "leggi anche", "czytaj też", "czytaj także", "читайте также", "lees ook",
+)  # fmt: skip
+_TEASER = re.compile(
+    r"\s*(?:" + "|".join(re.escape(label) for label in TEASER_LABELS) + r")\s*[:：]\s*",
+    re.IGNORECASE,
+)
+_TEASER_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6"})
+# A teaser is short, and its link is most of what follows the label.
+_MAX_TEASER_CHARS = 250
+_TEASER_LINK_SHARE = 0.8
 
 
 def site_hosts(*urls: str | None) -> frozenset[str]:
@@ -86,3 +109,15 @@ def is_link_list_chrome(node: LexborNode, sites: frozenset[str]) -> bool:
     if not links or "anchor" in targets:
         return False
     return targets == {"site"} or words / links < _MIN_TITLE_WORDS
+
+
+def is_teaser(node: LexborNode) -> bool:
+    """True for a short paragraph, item or heading that is a label, a colon and a link."""
+    if (node.tag or "") not in _TEASER_TAGS or node.css_first("a[href]") is None:
+        return False
+    text = node.text(deep=True)
+    if len(text) > _MAX_TEASER_CHARS or (label := _TEASER.match(text)) is None:
+        return False
+    rest = text_len(node) - len("".join(label.group(0).split()))
+    linked = sum(text_len(link) for link in node.css("a[href]"))
+    return rest > 0 and linked >= _TEASER_LINK_SHARE * rest

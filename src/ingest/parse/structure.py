@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ingest.items import ListBlock, Section
-from ingest.parse.text import normalize_whitespace, repeats_title
+from ingest.parse.text import normalize_whitespace, repeats_title, same_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -99,6 +99,7 @@ class _SectionBuilder:
     """Collects paragraphs and lists into sections as the walk meets them."""
 
     title: str = ""
+    description: str = ""
     sections: list[Section] = field(default_factory=list)
     heading: str = ""
     level: int = 0
@@ -107,16 +108,24 @@ class _SectionBuilder:
     inline: list[str | None] = field(default_factory=list)
     """Text met outside a block; ``None`` marks a ``<br>``."""
 
-    def repeats_title(self, heading: str) -> bool:
-        """True for a heading repeating the title before any text (later ones are sections)."""
+    def _before_text(self) -> bool:
+        """True while no text has been met (the title and standfirst come before any)."""
         if (
             self.sections
             or self.paragraphs
             or self.lists
             or any(t and t.strip() for t in self.inline)
         ):
-            self.title = ""
-        return bool(self.title) and repeats_title(heading, self.title)
+            self.title = self.description = ""
+        return bool(self.title or self.description)
+
+    def repeats_title(self, heading: str) -> bool:
+        """True for a heading repeating the title before any text (later ones are sections)."""
+        return self._before_text() and bool(self.title) and repeats_title(heading, self.title)
+
+    def is_standfirst(self, heading: str) -> bool:
+        """True for a heading before any text that says what the page's description says."""
+        return self._before_text() and same_words(heading, self.description)
 
     def add_paragraph(self, text: str) -> None:
         text = normalize_whitespace(text)
@@ -180,6 +189,7 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
             node.mem_id != skip_id
             and heading
             and not (level <= _TITLE_LEVEL and builder.repeats_title(heading))
+            and not builder.is_standfirst(heading)
         ):
             builder.start(heading, level)
     elif tag in {"ul", "ol"}:
@@ -202,15 +212,17 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
 
 
 def build_sections(
-    root: LexborNode, title_h1: LexborNode | None, title: str = ""
+    root: LexborNode, title_h1: LexborNode | None, title: str = "", description: str = ""
 ) -> tuple[Section, ...]:
     """``root``'s blocks as sections in document order.
 
     ``title_h1`` opens no section, nor does an h1/h2 before any text that repeats ``title`` (or
     a piece of it, as a headline split into a kicker and a line): its text is the title's.
+    A heading before any text saying what ``description`` says is the standfirst (the
+    description keeps it), not a section.
     """
     skip_id = title_h1.mem_id if title_h1 is not None else None
-    builder = _SectionBuilder(title=title)
+    builder = _SectionBuilder(title=title, description=description)
     stack: list[LexborNode | None] = list(reversed(list(root.iter(include_text=True))))
     while stack:
         node = stack.pop()
