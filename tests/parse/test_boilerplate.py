@@ -53,6 +53,8 @@ def _node(html: str) -> LexborNode:
         ('<div role="navigation">x</div>', "role=navigation"),
         ('<div aria-hidden="true">x</div>', "hidden"),
         ('<div style="display: none">x</div>', "hidden"),
+        ('<div style="position:absolute; top:0; left:-9999px;"><a href="/">x</a></div>', "hidden"),
+        ('<span style="text-indent: -10000px">x</span>', "hidden"),
         ('<a hreflang="fr" href="/fr/">Français</a>', "language"),
         ('<a href="whatsapp://send?text=x" class="wabtn">Share this on WhatsApp</a>', "share"),
         ('<a href="https://www.facebook.com/sharer/sharer.php?u=x">Post</a>', "share"),
@@ -89,6 +91,7 @@ def test_chrome_is_recognised_by_named_rule(html: str, reason: str) -> None:
             "gradually lets you grow into your role with much less stress.</span></a>"
         ),
         f'<div itemprop="author"><p>{"A long author biography. " * 6}</p></div>',
+        '<p style="margin-left: -12px; left: -40px">x</p>',
     ],
 )
 def test_loose_matches_are_not_chrome(html: str) -> None:

@@ -63,6 +63,7 @@ def test_page_chrome_goes_by_tag_role_and_hidden() -> None:
     """nav/aside/footer tags, landmark roles and hidden elements are removed page-wide."""
     body = _body(
         '<nav>menu</nav><div role="navigation">links</div><div hidden>secret</div>'
+        '<div style="position:absolute;left: -9999px"><a href="https://spam.test/">spam</a></div>'
         "<aside>side</aside><footer>foot</footer><p>kept</p>"
     )
     remove_page_chrome(body)

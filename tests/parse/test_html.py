@@ -488,3 +488,15 @@ def test_a_heading_saying_the_description_before_the_text_is_the_standfirst() ->
     article = parse_article(html, URL)
     assert article.description == dek
     assert [s.heading for s in article.sections] == ["", "Why it matters", dek]
+
+
+def test_the_title_set_as_a_paragraph_before_the_text_is_not_body() -> None:
+    """A page styling its title as a <p> gives it once, as the title; a later repeat is text."""
+    title = "Home care service reports two vans broken into"
+    html = _page(
+        f'<div class="news"><p class="titulo">{title}</p><p>{FILLER}</p><p>{title}</p></div>',
+        f"<title>{title}</title>",
+    )
+    article = parse_article(html, URL)
+    assert article.title == title
+    assert article.sections[0].paragraphs == (FILLER.strip(), title)

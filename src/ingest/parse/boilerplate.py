@@ -172,7 +172,11 @@ _FORM_BOX_CHARS = 300
 # A class/id rule spares a block holding at least this share of the content's text.
 _PROTECTED_SHARE = 0.5
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Hidden, or moved far off the screen (``left:-9999px``: link spam and screen-reader text).
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent)\s*:\s*-\s*\d{4,}",
+    re.IGNORECASE,
+)
 
 
 def _tokens(attrs: dict[str, str | None]) -> list[str]:
@@ -184,7 +188,7 @@ def _tokens(attrs: dict[str, str | None]) -> list[str]:
 
 
 def is_hidden(node: LexborNode, attrs: dict[str, str | None] | None = None) -> bool:
-    """True for ``hidden``, ``aria-hidden="true"`` and inline ``display:none`` elements."""
+    """True for ``hidden``, ``aria-hidden="true"``, inline ``display:none`` and off-screen."""
     attrs = node.attributes if attrs is None else attrs
     if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
         return True

@@ -39,6 +39,8 @@ _PAGE_CHROME_SELECTOR = ", ".join(
         "[aria-hidden]",
         '[style*="none" i]',
         '[style*="hidden" i]',
+        '[style*=":-" i]',
+        '[style*=": -" i]',
     ]
 )
 # Class/id hints of the element holding an article's body (matched as whole parts).

@@ -39,7 +39,7 @@ TEASER_LABELS = (
     "leggi anche", "czytaj też", "czytaj także", "читайте также", "lees ook",
 )  # fmt: skip
 _TEASER = re.compile(
-    r"\s*(?:" + "|".join(re.escape(label) for label in TEASER_LABELS) + r")\s*[:：]\s*",
+    r"\s*(?:" + "|".join(re.escape(label) for label in TEASER_LABELS) + r")\s*[:\uff1a]\s*",
     re.IGNORECASE,
 )
 _TEASER_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6"})

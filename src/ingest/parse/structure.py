@@ -128,14 +128,18 @@ class _SectionBuilder:
         return self._before_text() and same_words(heading, self.description)
 
     def add_paragraph(self, text: str) -> None:
+        """Keep a paragraph, unless it is a chrome label or the title set as a paragraph."""
         text = normalize_whitespace(text)
-        if text and not is_label_text(text):
+        if not text or is_label_text(text):
+            return
+        if not (self._before_text() and self.title and same_words(text, self.title)):
             self.paragraphs.append(text)
 
     def flush(self) -> None:
         run: list[str] = []
         breaks = 0
-        for part in [*self.inline, None, None]:
+        parts, self.inline = self.inline, []
+        for part in [*parts, None, None]:
             if part is None:
                 breaks += 1
                 if breaks == 2:  # noqa: PLR2004  (two <br> in a row end a paragraph)
@@ -147,7 +151,6 @@ class _SectionBuilder:
             if part.strip():
                 breaks = 0
             run.append(part)
-        self.inline = []
 
     def start(self, heading: str, level: int) -> None:
         self.flush()
