@@ -9,8 +9,11 @@ Corpora (``$INGEST_CORPORA``, else ``<repo>/../shared/corpora``; scoring rules i
 - ``readability-pages``: title exact-match rate (whitespace-normalised) against
   ``expected-metadata.json``; heading P/R/F1 against ``expected.html``'s ``h2``-``h6`` texts and
   list-item P/R/F1 against its ``li`` texts (a multiset match per page, mean P and mean R over
-  pages, F1 from the means, 1.0 when both sides are empty); body F1 over all text with the Zyte
-  metric. An item's text is its own text without its nested lists (ingest flattens nested lists;
+  pages, F1 from the means, 1.0 when both sides are empty), and the same pooled: matches,
+  expected and predicted strings summed over all pages before dividing, so a page with many
+  headings weighs more; body F1 over all text with the Zyte metric. ``expected.html`` is read
+  as laid out: block edges and ``<br>`` are spaces, inline elements join their neighbours. An
+  item's text is its own text without its nested lists (ingest flattens nested lists;
   trafilatura's and Readability's items are read the same way).
 
 trafilatura runs in the same process on the same bytes. For the Zyte body it gets its plain
@@ -144,6 +147,8 @@ class Tally:
     titles: list[bool] = field(default_factory=list)
     headings: list[tuple[float, float]] = field(default_factory=list)
     items: list[tuple[float, float]] = field(default_factory=list)
+    heading_counts: list[tuple[int, int, int]] = field(default_factory=list)
+    item_counts: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def corpora_root() -> Path:
@@ -167,14 +172,27 @@ def shingle_scores(true: str, pred: str) -> tuple[float, float]:
     return (hits / n_pred if n_pred else 0.0), (hits / n_true if n_true else 0.0)
 
 
+def match_counts(true: Iterable[str], pred: Iterable[str]) -> tuple[int, int, int]:
+    """(matched, expected, predicted) of a multiset match of strings on one page."""
+    expected, got = Counter(true), Counter(pred)
+    return sum((expected & got).values()), sum(expected.values()), sum(got.values())
+
+
 def match_scores(true: Iterable[str], pred: Iterable[str]) -> tuple[float, float]:
     """Per-page (precision, recall) of a multiset match of strings; 1.0 when both are empty."""
-    expected, got = Counter(true), Counter(pred)
-    hits = sum((expected & got).values())
-    n_true, n_pred = sum(expected.values()), sum(got.values())
+    hits, n_true, n_pred = match_counts(true, pred)
     if n_true == 0 and n_pred == 0:
         return 1.0, 1.0
     return (hits / n_pred if n_pred else 0.0), (hits / n_true if n_true else 0.0)
+
+
+def _pooled(counts: list[tuple[int, int, int]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the matches summed over all pages."""
+    hits = sum(c[0] for c in counts)
+    n_true, n_pred = sum(c[1] for c in counts), sum(c[2] for c in counts)
+    p = hits / n_pred if n_pred else 0.0
+    r = hits / n_true if n_true else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def _prf(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
@@ -324,6 +342,8 @@ def run(system: Callable[[Page], Output], pages: list[Page]) -> tuple[Tally, lis
             tally.titles.append(out.title == page.title)
             tally.headings.append(match_scores(page.headings, out.headings))
             tally.items.append(match_scores(page.items, out.items))
+            tally.heading_counts.append(match_counts(page.headings, out.headings))
+            tally.item_counts.append(match_counts(page.items, out.items))
     return tally, outputs
 
 
@@ -345,6 +365,11 @@ def _metric(attr: str, index: int, tally: Tally) -> float:
     return _prf(pairs)[index]
 
 
+def _pooled_metric(attr: str, index: int, tally: Tally) -> float:
+    counts: list[tuple[int, int, int]] = getattr(tally, attr)
+    return _pooled(counts)[index]
+
+
 def report(name: str, ours: Tally, theirs: Tally | None) -> None:
     """Print one corpus's figures, ingest beside trafilatura with ratios."""
     print(f"\n{name}: {len(ours.ms)} pages" + ("" if theirs else " (ingest only)"))
@@ -354,6 +379,10 @@ def report(name: str, ours: Tally, theirs: Tally | None) -> None:
         if getattr(ours, attr):
             for i, part in enumerate(("P", "R", "F1")):
                 metrics.append((f"{label} {part}", partial(_metric, attr, i)))
+    for label, attr in (("heading", "heading_counts"), ("list item", "item_counts")):
+        if getattr(ours, attr):
+            for i, part in enumerate(("P", "R", "F1")):
+                metrics.append((f"{label} {part}, pooled", partial(_pooled_metric, attr, i)))
     if ours.titles:
         metrics.append(("title exact", lambda t: statistics.fmean(t.titles)))
     for label, metric in metrics:

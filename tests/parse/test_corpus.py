@@ -9,33 +9,18 @@ and reviewed in the diff like a golden file.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ingest.items import Article
+from support.bench import load_bench
 
-ROOT = Path(__file__).resolve().parents[2]
 FLOORS = Path(__file__).with_name("corpus_floors.json")
 
 
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_extraction", ROOT / "bench" / "extraction.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCH = _bench()
+BENCH = load_bench("extraction")
 CORPORA = BENCH.corpora_root()
 PAGES = BENCH.load_zyte(CORPORA) + BENCH.load_readability(CORPORA)
 pytestmark = pytest.mark.skipif(
