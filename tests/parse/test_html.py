@@ -500,3 +500,15 @@ def test_the_title_set_as_a_paragraph_before_the_text_is_not_body() -> None:
     article = parse_article(html, URL)
     assert article.title == title
     assert article.sections[0].paragraphs == (FILLER.strip(), title)
+
+
+def test_a_heading_left_with_nothing_after_it_at_the_end_goes() -> None:
+    """The label of a removed chrome block ("Related posts") is not an empty last section."""
+    html = _page(
+        f"<article><h1>The story</h1><p>{FILLER}</p><h2>Kept</h2><p>{FILLER}</p>"
+        '<h3>Related posts</h3><div class="related-posts"><a href="/a/">A</a></div>'
+        "<h4>Share this</h4></article>"
+    )
+    assert [s.heading for s in parse_article(html, URL).sections] == ["", "Kept"]
+    middle = _page(f"<article><h1>T</h1><h2>Part one</h2><h3>Step</h3><p>{FILLER}</p></article>")
+    assert [s.heading for s in parse_article(middle, URL).sections] == ["Part one", "Step"]

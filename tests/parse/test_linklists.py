@@ -154,3 +154,17 @@ def test_a_label_with_text_of_its_own_stays(html: str, text: str | None) -> None
     """A label whose sentence says more than its link, or that has no link, is text."""
     expected = text or LexborHTMLParser(html).text(deep=True)
     assert _paragraphs(html) == [expected]
+
+
+def test_previous_and_next_post_links_are_dropped() -> None:
+    """Two links to the site's own posts: the post navigation, not the article's list."""
+    html = _list(
+        '<a href="/2024/04/puffins/">Puffins return to the northern cliffs early</a>',
+        '<a href="/2024/06/gulls/">Why the gulls left the harbour</a>',
+    )
+    assert _items(html) == []
+    two_out = _list(
+        '<a href="https://bugs.example.org/1">Bug 1 \u2013 Crash when the window is closed</a>',
+        '<a href="https://bugs.example.org/2">Bug 2 \u2013 Flicker when the browser starts</a>',
+    )
+    assert len(_items(two_out)) == 2

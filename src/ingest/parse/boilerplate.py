@@ -161,6 +161,8 @@ _MAX_BYLINE_CHARS = 100
 # Blocks whose text is mostly link text (menus, link lists) are chrome when they hold this many
 # links and at least this share of their text is inside links.
 _LINK_HEAVY_MIN_LINKS = 3
+# A list of two of the site's own pages is already chrome ("previous post", "next post").
+_LINK_LIST_MIN_LINKS = 2
 _LINK_HEAVY_DENSITY = 0.6
 _LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span"})
 # Tag links holding this share of an element's text make it a tag list.
@@ -327,9 +329,11 @@ def _is_link_heavy(node: LexborNode, sites: frozenset[str]) -> bool:
     tag = node.tag or ""
     if tag not in _LINK_HEAVY_TAGS:
         return False
-    if len(node.css("a")) < _LINK_HEAVY_MIN_LINKS or link_density(node) < _LINK_HEAVY_DENSITY:
+    is_list = tag in {"ul", "ol"}
+    least = _LINK_LIST_MIN_LINKS if is_list else _LINK_HEAVY_MIN_LINKS
+    if len(node.css("a")) < least or link_density(node) < _LINK_HEAVY_DENSITY:
         return False
-    return tag not in {"ul", "ol"} or is_link_list_chrome(node, sites)
+    return not is_list or is_link_list_chrome(node, sites)
 
 
 def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:

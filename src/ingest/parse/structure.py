@@ -222,7 +222,8 @@ def build_sections(
     ``title_h1`` opens no section, nor does an h1/h2 before any text that repeats ``title`` (or
     a piece of it, as a headline split into a kicker and a line): its text is the title's.
     A heading before any text saying what ``description`` says is the standfirst (the
-    description keeps it), not a section.
+    description keeps it), not a section. Headings with nothing after them to the end go
+    (labels of chrome already removed).
     """
     skip_id = title_h1.mem_id if title_h1 is not None else None
     builder = _SectionBuilder(title=title, description=description)
@@ -239,4 +240,8 @@ def build_sections(
                 stack.append(None)
             stack.extend(reversed(list(node.iter(include_text=True))))
     builder.start("", 0)
-    return tuple(builder.sections)
+    sections = builder.sections
+    # A heading with nothing after it to the end labelled chrome that is gone ("Related posts").
+    while len(sections) > 1 and not (sections[-1].paragraphs or sections[-1].lists):
+        sections.pop()
+    return tuple(sections)
