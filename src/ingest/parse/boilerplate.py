@@ -25,6 +25,7 @@ __all__ = [
     "remove_non_content",
 ]
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -137,6 +138,8 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+# How many class/id tokens' verdicts are remembered (a page has a few hundred distinct ones).
+_TOKEN_CACHE = 8192
 # Every class/id rule in one pattern, a cheap first test of a token (most match no rule).
 _ANY_CLASS_RULE = re.compile("|".join(f"(?:{p.pattern})" for _, p in CHROME_CLASS_RULES))
 
@@ -240,14 +243,20 @@ def chrome_reason(node: LexborNode) -> str | None:
     if reason is not None:
         return reason
     for token in _tokens(attrs):
-        if not _ANY_CLASS_RULE.search(token):
-            continue
-        for name, pattern in CHROME_CLASS_RULES:
-            if pattern.search(token):
-                # A formula is never chrome, whatever its renderer's classes say
-                # (MathJax's `CtxtMenu_Attached` reads as a menu).
-                return None if node.css_first("math") is not None else name
+        name = _class_rule(token)
+        if name is not None:
+            # A formula is never chrome, whatever its renderer's classes say
+            # (MathJax's `CtxtMenu_Attached` reads as a menu).
+            return None if node.css_first("math") is not None else name
     return None
+
+
+@functools.lru_cache(maxsize=_TOKEN_CACHE)
+def _class_rule(token: str) -> str | None:
+    """The first class/id rule a token matches, else None (tokens repeat: asked once each)."""
+    if not _ANY_CLASS_RULE.search(token):
+        return None
+    return next((name for name, pattern in CHROME_CLASS_RULES if pattern.search(token)), None)
 
 
 # Class/id rules naming blocks that are never the article, whatever their size: text in them
@@ -277,14 +286,16 @@ def is_never_content(node: LexborNode) -> bool:
     attrs = node.attributes
     if not (attrs.get("class") or attrs.get("id")):
         return False
-    for token in _tokens(attrs):
-        if not _NEVER_OR_COMMENT.search(token):
-            continue
-        if _ANY_NEVER.search(token):
-            return True
-        if _COMMENT_PART.search(token) and not _COMMENT_STATE.search(token):
-            return True
-    return False
+    return any(map(_never_token, _tokens(attrs)))
+
+
+@functools.lru_cache(maxsize=_TOKEN_CACHE)
+def _never_token(token: str) -> bool:
+    if not _NEVER_OR_COMMENT.search(token):
+        return False
+    if _ANY_NEVER.search(token):
+        return True
+    return bool(_COMMENT_PART.search(token)) and not _COMMENT_STATE.search(token)
 
 
 def _form_box(form: LexborNode) -> LexborNode:

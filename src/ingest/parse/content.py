@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __all__ = ["best_by_density", "find_content", "remove_page_chrome"]
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -89,14 +90,19 @@ def remove_page_chrome(body: LexborNode) -> None:
         node.decompose()
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_hint(value: str) -> bool:
+    """True when a class or id value names an article body (values repeat: asked once each)."""
+    return _CONTENT_HINT.search(value.lower()) is not None
+
+
 def _hinted(body: LexborNode) -> list[LexborNode]:
-    return [
-        node
-        for node in body.css("[class], [id]")
-        if _CONTENT_HINT.search(
-            f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
-        )
-    ]
+    hinted = []
+    for node in body.css("[class], [id]"):
+        attrs = node.attributes
+        if _is_hint(attrs.get("class") or "") or _is_hint(attrs.get("id") or ""):
+            hinted.append(node)
+    return hinted
 
 
 def _own_text(node: LexborNode) -> str:
@@ -155,13 +161,24 @@ def best_by_density(body: LexborNode) -> LexborNode:
     return scores[best_id][1]
 
 
-def _in_never_content(node: LexborNode) -> bool:
+def _in_never_content(node: LexborNode, seen: dict[int, bool]) -> bool:
+    """True when ``node`` or an ancestor is a never-content block (``seen`` remembers them)."""
+    path: list[int] = []
     current: LexborNode | None = node
+    found = False
     while current is not None and current.is_element_node:
+        known = seen.get(current.mem_id)
+        if known is not None:
+            found = known
+            break
+        path.append(current.mem_id)
         if is_never_content(current):
-            return True
+            found = True
+            break
         current = current.parent
-    return False
+    for mem_id in path:
+        seen[mem_id] = found
+    return found
 
 
 def find_content(body: LexborNode) -> LexborNode:
@@ -170,8 +187,9 @@ def find_content(body: LexborNode) -> LexborNode:
     Candidates inside a comment thread or another never-content block are not candidates
     (a comment is an ``<article>`` with a ``post-text`` body in many themes).
     """
+    seen: dict[int, bool] = {}
     tiers = [
-        [node for node in tier if not _in_never_content(node)]
+        [node for node in tier if not _in_never_content(node, seen)]
         for tier in (
             body.css('[itemprop="articleBody"]'),
             _hinted(body),
@@ -179,7 +197,9 @@ def find_content(body: LexborNode) -> LexborNode:
             body.css('main, [role="main"]'),
         )
     ]
-    sized = [[(_text_len(node), node) for node in tier] for tier in tiers]
+    # A tier's largest element is one not nested in another of the tier (an ancestor holds its
+    # descendants' text; on a tie the ancestor comes first, as in document order).
+    sized = [[(_text_len(node), node) for node in outermost(tier)] for tier in tiers]
     largest = max((size for tier in sized for size, _ in tier), default=0)
     for tier in sized:
         if tier:
