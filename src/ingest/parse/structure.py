@@ -69,9 +69,14 @@ LABEL_TEXTS = frozenset(
     }
 )
 
+# Longer than this (punctuation and spaces included) is never one of the labels.
+_MAX_LABEL_CHARS = 3 * max(map(len, LABEL_TEXTS))
+
 
 def is_label_text(text: str) -> bool:
     """True when a paragraph is only a chrome label such as "Advertisement" or "Sponsored"."""
+    if len(text) > _MAX_LABEL_CHARS:
+        return False
     key = " ".join(re.findall(r"\w+", text.casefold()))
     return key in LABEL_TEXTS
 
