@@ -98,9 +98,13 @@ def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | Non
     Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
     when it has at least three, and the content holds little text outside them.
     """
-    articles = [node for node in outermost(body.css("article")) if text_len(node)]
+    outer = outermost(body.css("article"))
     teasers = _teaser_headings(content, url)
-    sizes = [text_len(node) for node in articles]
+    if len(outer) < _MIN_CARDS and len(teasers) < _MIN_CARDS:
+        return None  # too few cards of either kind (the sizes below need not be read)
+    sized = [(node, size) for node in outer if (size := text_len(node))]
+    articles = [node for node, _ in sized]
+    sizes = [size for _, size in sized]
     if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
         reason = f"listing page: {len(articles)} article cards"
     elif len(teasers) >= _MIN_CARDS:
