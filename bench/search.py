@@ -36,7 +36,7 @@ from ingest.store.models import (
     SectionOccurrenceRow,
     table_of,
 )
-from ingest.store.search import search
+from ingest.store.search import index_occurrences, search
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,6 +127,7 @@ async def fill(database: Database, sections: int) -> float:
                 for (i, pos, s), c in zip(placed, canonical_ids, strict=True)
             ]  # fmt: skip
             await session.execute(insert(table_of(SectionOccurrenceRow)), occurrences)
+            await index_occurrences(session, article_ids)
     return time.perf_counter() - started
 
 

@@ -158,3 +158,50 @@ async def test_upgrading_an_old_database_with_data_loses_nothing_and_indexes_it(
         assert [tuple(row) for row in sellers] == [("google.com",)]
     finally:
         await database.dispose()
+
+
+def _downgrade_to(revision: str):
+    def go(connection):
+        config = _config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    return go
+
+
+async def _bare_occurrence_is_indexed(database: Database, position: int) -> bool:
+    """Insert a copy of the stored occurrence in plain SQL; True if search then finds it."""
+    async with database.session() as session, session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO section_occurrences "
+                "(article_id, position, heading, level, canonical_id, similarity, rule) "
+                "SELECT article_id, :position, 'Copy', level, canonical_id, 1.0, 'new' "
+                "FROM section_occurrences WHERE position = 0"
+            ),
+            {"position": position},
+        )
+    async with database.session() as session:
+        hits = await search(session, "hyaluronic")
+    return any(hit.position == position for hit in hits)
+
+
+async def test_0007_hands_the_indexing_of_inserted_occurrences_to_the_writer_and_back(
+    database_url,
+):
+    """At 0007 a bare INSERT is not indexed (the writer indexes); at 0006 the trigger is back."""
+    database = Database.from_url(database_url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0002"))
+        async with database.session() as session, session.begin():
+            await _store_at_0002(session)
+        await database.upgrade()
+        assert not await _bare_occurrence_is_indexed(database, 10)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_downgrade_to("0006"))
+        assert await _bare_occurrence_is_indexed(database, 11)
+        await database.upgrade()
+        assert not await _bare_occurrence_is_indexed(database, 12)
+    finally:
+        await database.dispose()

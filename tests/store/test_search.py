@@ -3,12 +3,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from ingest.items import Article, ListBlock, SearchHit, Section
+from ingest.items import Article, ListBlock, SearchHit, Section, SectionMatch
 from ingest.store import repository
 from ingest.store import search as search_module
-from ingest.store.articles import delete_article
+from ingest.store.articles import ArticleWrite, delete_article, replace_articles
+from ingest.store.repository import PageRecord
 from ingest.store.search import parse_query, search
-from support.articles import T0, store
+from support.articles import T0, canonical, store
 
 NEEDLING = Article(
     url="https://skincare.example/microneedling",
@@ -222,3 +223,52 @@ async def test_search_leaves_the_callers_transaction_settings_alone(database):
         assert await search(session, "collagen")
         shown = await session.execute(text("SHOW enable_seqscan"))
         assert shown.scalar_one() == "on"
+
+
+async def test_articles_stored_together_are_each_found_once(database):
+    """One bulk write of several articles indexes every occurrence of each, once."""
+    async with database.session() as session, session.begin():
+        site_id = await repository.upsert_site(session, "skincare", "https://skincare.example/")
+        writes = []
+        for article in (NEEDLING, SERUMS):
+            page = PageRecord(article.url, "stored", T0, status_code=200, content_hash="h")
+            page_id = await repository.upsert_page(session, site_id, None, page)
+            matches = [SectionMatch(canonical(s), 1.0, "new") for s in article.sections]
+            writes.append(ArticleWrite(page_id, article, matches))
+        await replace_articles(session, site_id, writes)
+    assert sorted(_places(await _search(database, "collagen"))) == [
+        (NEEDLING.url, 0),
+        (SERUMS.url, 1),
+    ]
+    assert _places(await _search(database, "retinol", limit=10)) != []
+    async with database.session() as session:
+        rows = (await session.execute(text("SELECT count(*) FROM section_search"))).scalar_one()
+    assert rows == len(NEEDLING.sections) + len(SERUMS.sections)
+
+
+async def test_occurrences_inserted_past_the_writer_are_indexed_by_index_occurrences(database):
+    """No trigger indexes a bare INSERT (migration 0007); index_occurrences does, once."""
+    _, article_id = await _store_one(database, KNIVES)
+    async with database.session() as session, session.begin():
+        await session.execute(text("DELETE FROM section_search"))
+        await session.execute(
+            text(
+                "INSERT INTO section_occurrences "
+                "(article_id, position, heading, level, canonical_id, similarity, rule) "
+                "SELECT article_id, position + 1, 'Honing', level, canonical_id, 1.0, 'new' "
+                "FROM section_occurrences WHERE article_id = :id"
+            ),
+            {"id": article_id},
+        )
+    assert await _search(database, "whetstone") == []
+    async with database.session() as session, session.begin():
+        await search_module.index_occurrences(session, [article_id])
+    assert sorted(hit.heading for hit in await _search(database, "whetstone")) == [
+        "Honing",
+        "Sharpening",
+    ]
+
+
+async def _store_one(database, article: Article) -> tuple[int, int]:
+    async with database.session() as session, session.begin():
+        return await store(session, article, site="kitchen")

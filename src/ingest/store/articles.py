@@ -28,6 +28,7 @@ from ingest.store.models import (
     SectionOccurrenceRow,
     table_of,
 )
+from ingest.store.search import index_occurrences
 from ingest.store.sections import delete_unused, store_canonicals
 from ingest.store.upsert import insert_rows, upsert
 
@@ -163,7 +164,7 @@ async def _insert_sections(
     writes: Sequence[ArticleWrite],
     canonical_ids: Mapping[str, int],
 ) -> None:
-    """Bulk-insert occurrences, then their paragraphs and lists (one position sequence).
+    """Bulk-insert occurrences (and index them for search), then their paragraphs and lists.
 
     The driver's bulk path (``insert_rows``), past SQLAlchemy's per-row processing; the ids of
     new rows are read back by their natural keys in one query each (RETURNING in the order of
@@ -193,6 +194,7 @@ async def _insert_sections(
         ["article_id", "position", "heading", "level", "canonical_id", "similarity", "rule"],
         occurrence_rows,
     )
+    await index_occurrences(session, article_ids)
     placed = await ids_by(
         session, occurrences.id, occurrences.article_id, article_ids, occurrences.position
     )
