@@ -6,6 +6,8 @@ Articles go through the pipeline's own path (``SectionIndex.assign`` then
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ from sqlalchemy import delete, func, insert, select
 
 from ingest.config import DedupeConfig, MergeRule
 from ingest.items import Article, Section
+from ingest.pipeline import sections as pipeline_sections
 from ingest.pipeline.sections import SectionIndex, ensure_grouped, regroup, scope_of
 from ingest.store import queries, repository, sections
 from ingest.store.articles import replace_article
@@ -263,3 +266,40 @@ async def test_lookup_asks_every_segment_up_to_the_newest(database):
         found = await sections.find_keys(session, [30, 7, ((2 << SEGMENT_BITS) + 1) * 10], 10)
     newest = (2 << SEGMENT_BITS) + 1
     assert found == {30: [3], 7: [3, (1 << SEGMENT_BITS) + 5, newest], newest * 10: [newest]}
+
+
+async def test_a_batch_gives_the_event_loop_a_turn_between_articles(database, monkeypatch):
+    """assign_many does not hold the loop for a whole batch: other tasks run between articles."""
+    ticks = 0
+    seen: list[tuple[str, int]] = []  # (first section's heading, ticks) at each article's start
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    real_match = pipeline_sections._Batch.match
+
+    def match(self, section, keys):
+        if section.canonical.heading.endswith(" 0"):
+            seen.append((section.canonical.heading, ticks))
+        return real_match(self, section, keys)
+
+    monkeypatch.setattr(pipeline_sections._Batch, "match", match)
+    articles = [
+        [
+            Section(f"Part {n} {k}", 2, (f"Article {n} says {k} things about tides.",))
+            for k in range(3)
+        ]
+        for n in range(12)
+    ]
+    task = asyncio.create_task(ticker())
+    try:
+        async with database.transaction() as session:
+            site_id = await repository.upsert_site(session, "s", "https://s.example/")
+            await SectionIndex(DedupeConfig(), site_id).assign_many(session, articles)
+    finally:
+        task.cancel()
+    assert len(seen) == len(articles)
+    assert all(later[1] > earlier[1] for earlier, later in itertools.pairwise(seen))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = ["Assigned", "RegroupSummary", "SectionIndex", "ensure_grouped", "regroup", "scope_of"]
 
+import asyncio
 import dataclasses
 import logging
 import sys
@@ -24,7 +25,7 @@ from ingest.items import CanonicalSection, SectionMatch
 from ingest.store import queries, sections
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,9 +91,22 @@ class SectionIndex:
     async def assign_many(
         self, session: AsyncSession, articles: Sequence[Sequence[Section]]
     ) -> list[Assigned]:
-        """Match the sections of ``articles``, in order, as if stored one article at a time."""
-        flat = [_Features.of(section) for article in articles for section in article]
-        keys = self._keys(flat)
+        """Match the sections of ``articles``, in order, as if stored one article at a time.
+
+        The event loop gets a turn after each few articles' features and keys and after each
+        article's matches, so a large batch does not hold up fetching and the parse workers.
+        """
+        flat: list[_Features] = []
+        keys: list[SectionKeys] = []
+        for start in range(0, len(articles), _KEYS_CHUNK):
+            chunk = [
+                _Features.of(s)
+                for article in articles[start : start + _KEYS_CHUNK]
+                for s in article
+            ]
+            flat.extend(chunk)
+            keys.extend(self._keys(chunk))
+            await asyncio.sleep(0)
         found = await sections.find_keys(
             session, {key for k in keys for key in k.stored}, self._config.common_band + 1
         )
@@ -102,14 +116,18 @@ class SectionIndex:
         if len(self._prepared) > _PREPARED_KEPT:
             self._prepared.clear()
         batch = _Batch(self._matcher, found, stored, limits, self._prepared)
-        return _assign(batch, articles, flat, keys)
+        results: list[Assigned] = []
+        for assigned in _assigning(batch, articles, flat, keys):
+            results.append(assigned)
+            await asyncio.sleep(0)
+        return results
 
     def assign_alone(self, articles: Sequence[Sequence[Section]]) -> list[Assigned]:
         """Match ``articles`` as :meth:`assign_many` would on an empty database (no I/O)."""
         flat = [_Features.of(section) for article in articles for section in article]
         keys = self._keys(flat)
         batch = _Batch(self._matcher, {}, {}, _Limits(self._config, keys))
-        return _assign(batch, articles, flat, keys)
+        return list(_assigning(batch, articles, flat, keys))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +145,13 @@ class _Features:
         return cls(*founding(section))
 
 
-def _assign(
+def _assigning(
     batch: _Batch,
     articles: Sequence[Sequence[Section]],
     features: Sequence[_Features],
     keys: Sequence[SectionKeys],
-) -> list[Assigned]:
-    results: list[Assigned] = []
+) -> Iterator[Assigned]:
+    """Each article's matches and founders' keys, in order (one article at a time)."""
     position = 0
     for article in articles:
         matches: list[SectionMatch] = []
@@ -144,9 +162,11 @@ def _assign(
             matches.append(match)
             if new_keys is not None:
                 founded[match.canonical.fingerprint] = new_keys
-        results.append((tuple(matches), founded))
-    return results
+        yield tuple(matches), founded
 
+
+_KEYS_CHUNK = 8
+"""Articles whose features and keys are computed between two turns of the event loop."""
 
 _PREPARED_KEPT = 512
 """Prepared stored sections an index keeps between batches (then it starts again)."""
