@@ -29,8 +29,8 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from ingest.parse.linklists import is_link_list_chrome, is_teaser
-from ingest.parse.tree import elements, link_density, outermost, text_len
+from ingest.parse.linklists import is_link_heavy, is_teaser
+from ingest.parse.tree import elements, outermost, text_len
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -161,13 +161,6 @@ _DATE_ITEMPROPS = frozenset({"datePublished", "dateModified", "dateCreated", "up
 # An author-marked element longer than this is an author box, left to the class rules.
 _MAX_BYLINE_CHARS = 100
 
-# Blocks whose text is mostly link text (menus, link lists) are chrome when they hold this many
-# links and at least this share of their text is inside links.
-_LINK_HEAVY_MIN_LINKS = 3
-# A list of two of the site's own pages is already chrome ("previous post", "next post").
-_LINK_LIST_MIN_LINKS = 2
-_LINK_HEAVY_DENSITY = 0.6
-_LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span"})
 # Tag links holding this share of an element's text make it a tag list.
 _TAG_LIST_SHARE = 0.6
 _TAG_LINK = 'a[rel~="tag" i]'
@@ -329,24 +322,6 @@ def remove_non_content(root: LexborNode) -> None:
         node.decompose()
 
 
-def _is_link_heavy(node: LexborNode, sites: frozenset[str]) -> bool:
-    """A block of mostly links: chrome, unless it is a list the article itself gives.
-
-    A list of links is chrome when it names the site's own pages ("More stories", a menu) or is
-    a row of short links (profiles, buttons); a list whose items say more than their link, or
-    whose items are in-page anchors (a table of contents) or titled links to other sites (the
-    bugs fixed, the sources read), is the article's (see :func:`is_link_list_chrome`).
-    """
-    tag = node.tag or ""
-    if tag not in _LINK_HEAVY_TAGS:
-        return False
-    is_list = tag in {"ul", "ol"}
-    least = _LINK_LIST_MIN_LINKS if is_list else _LINK_HEAVY_MIN_LINKS
-    if len(node.css("a")) < least or link_density(node) < _LINK_HEAVY_DENSITY:
-        return False
-    return not is_list or is_link_list_chrome(node, sites)
-
-
 def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
     """Blocks made of ``rel="tag"`` links ("Tags: a, b, c") below ``root``.
 
@@ -388,7 +363,7 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
             pass
         elif reason is not None and text_len(node) / total >= _PROTECTED_SHARE:
             reason = None
-        if reason is None and _is_link_heavy(node, sites):
+        if reason is None and is_link_heavy(node, sites):
             reason = "link-heavy"
         if reason is None and is_teaser(node):
             reason = "teaser"

@@ -1,6 +1,7 @@
-"""Links in an article: lists of the site's own pages and "Read more:" teasers are chrome.
+"""Links in an article: link blocks, lists of the site's own pages, "Read more:" teasers.
 
-A ``<ul>``/``<ol>`` made of links is chrome when it lists the site's own pages ("More
+A block (``div``, ``section``, ``table``, …) of three links or more whose text is mostly link
+text is chrome (a menu, a link box). A ``<ul>``/``<ol>`` made of links is chrome when it lists the site's own pages ("More
 stories", "Related", a menu left inside the content) or is a row of short links (profiles,
 buttons). It is the article's when an item says more than its link ("Gijs fixed some flicker
 when …"), when its links are in-page anchors (the article's table of contents), or when its
@@ -12,17 +13,30 @@ to another story ("READ MORE: China plague outbreak confirmed", "Related: …", 
 
 from __future__ import annotations
 
-__all__ = ["TEASER_LABELS", "is_link_list_chrome", "is_teaser", "site_hosts"]
+__all__ = [
+    "TEASER_LABELS",
+    "is_link_heavy",
+    "is_link_list_chrome",
+    "is_teaser",
+    "site_hosts",
+]
 
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ingest.parse.tree import text_len
+from ingest.parse.tree import link_density, text_len
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
+# Blocks whose text is mostly link text (menus, link lists) are chrome when they hold this many
+# links and at least this share of their text is inside links.
+_LINK_HEAVY_MIN_LINKS = 3
+# A list of two of the site's own pages is already chrome ("previous post", "next post").
+_LINK_LIST_MIN_LINKS = 2
+_LINK_HEAVY_DENSITY = 0.6
+_LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span"})
 # An item is "one link" when its longest link holds at least this share of its text.
 _LINK_ITEM_SHARE = 0.8
 # Links to other sites shorter than this many words on average are buttons, not titles.
@@ -121,3 +135,22 @@ def is_teaser(node: LexborNode) -> bool:
     rest = text_len(node) - len("".join(label.group(0).split()))
     linked = sum(text_len(link) for link in node.css("a[href]"))
     return rest > 0 and linked >= _TEASER_LINK_SHARE * rest
+
+
+def is_link_heavy(node: LexborNode, sites: frozenset[str]) -> bool:
+    """A block of mostly links: chrome, unless it is a list the article itself gives.
+
+    A list of links is chrome when it names the site's own pages ("More stories", a menu) or is
+    a row of short links (profiles, buttons); a list whose items say more than their link, or
+    whose items are in-page anchors (a table of contents) or titled links to other sites (the
+    bugs fixed, the sources read), is the article's (see :func:`is_link_list_chrome`; ``sites``
+    as :func:`site_hosts` gives them).
+    """
+    tag = node.tag or ""
+    if tag not in _LINK_HEAVY_TAGS:
+        return False
+    is_list = tag in {"ul", "ol"}
+    least = _LINK_LIST_MIN_LINKS if is_list else _LINK_HEAVY_MIN_LINKS
+    if len(node.css("a")) < least or link_density(node) < _LINK_HEAVY_DENSITY:
+        return False
+    return not is_list or is_link_list_chrome(node, sites)
