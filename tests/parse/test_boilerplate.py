@@ -28,6 +28,8 @@ def _node(html: str) -> LexborNode:
         ('<div id="adContainer">x</div>', "ad"),
         ('<div class="sponsored-links">x</div>', "sponsor"),
         ('<div class="wp-block-group promo-box">x</div>', "promo"),
+        ('<div class="get-started"><div class="free-trial">Try it</div></div>', "promo"),
+        ('<section class="cta-free-trial">x</section>', "promo"),
         ('<div class="sharedaddy sd-sharing-enabled">x</div>', "share"),
         ('<section class="related-posts">x</section>', "related"),
         ('<div id="comments" class="comments-area">x</div>', "comment"),

@@ -90,7 +90,18 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ad", _parts(r"ads?", r"advert\w*", r"adsense", r"adsbygoogle", r"ad(?:slot|unit|box)s?")),
     ("sponsor", _parts(r"sponsor\w*", r"promoted", r"partner(?:s|ship)?")),
     # Promotions and calls to action inside articles ("Get certified!" boxes, banners).
-    ("promo", _parts(r"promo\w*", r"cta", r"banners?", r"callout-cta", r"upsell")),
+    (
+        "promo",
+        _parts(
+            r"promo\w*",
+            r"cta",
+            r"banners?",
+            r"callout-cta",
+            r"upsell",
+            r"free-trial",
+            r"get-started",
+        ),
+    ),
     # Share buttons and social links (Jetpack's sharedaddy, addtoany, sharethis).
     ("share", _parts(r"share\w*", r"sharing", r"social\w*", r"addtoany", r"a2a")),
     # "Related posts" / "You may also like" blocks (jp-relatedposts, yarpp).

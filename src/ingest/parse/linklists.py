@@ -1,11 +1,12 @@
 """Links in an article: link blocks, lists of the site's own pages, "Read more:" teasers.
 
 A block (``div``, ``section``, ``table``, …) of three links or more whose text is mostly link
-text is chrome (a menu, a link box). A ``<ul>``/``<ol>`` made of links is chrome when it lists the site's own pages ("More
-stories", "Related", a menu left inside the content) or is a row of short links (profiles,
-buttons). It is the article's when an item says more than its link ("Gijs fixed some flicker
-when …"), when its links are in-page anchors (the article's table of contents), or when its
-items are titled links to other sites (the bugs fixed, the sources read, the tools named).
+text is chrome (a menu, a link box). A ``<ul>``/``<ol>`` made of links is chrome when it lists
+the site's own pages ("More stories", "Related", a menu left inside the content) or is a row
+of short links (profiles, buttons). It is the article's when an item says more than its link
+("Gijs fixed some flicker when …"), when its links are in-page anchors (the article's table of
+contents), or when its items are titled links to other sites (the bugs fixed, the sources
+read, the tools named).
 
 A teaser is a short paragraph, item or heading that is a label and a colon followed by a link
 to another story ("READ MORE: China plague outbreak confirmed", "Related: …", "Lire aussi : …").
