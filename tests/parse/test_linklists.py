@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from ingest.parse.html import parse_article
 from ingest.parse.linklists import is_link_list_chrome, site_hosts
 
+if TYPE_CHECKING:
+    from ingest.items import Article
+
 URL = "https://www.example.com/2024/05/the-story/"
 FILLER = "The new survey counted far more nesting pairs on the cliffs than last spring. " * 4
 
 
-def _items(html: str, url: str = URL) -> list[str]:
+def _article(body: str, *, url: str = URL, head: str = "<title>The story</title>") -> Article:
+    """``body`` in an article between two paragraphs of text, parsed at ``url``."""
     page = (
-        "<!doctype html><html><head><title>The story</title></head><body><article>"
-        f"<h1>The story</h1><p>{FILLER}</p><h2>More</h2>{html}<p>{FILLER}</p>"
-        "</article></body></html>"
+        f"<!doctype html><html><head>{head}</head><body><article>"
+        f"<h1>The story</h1><p>{FILLER}</p>{body}<p>{FILLER}</p></article></body></html>"
     )
-    article = parse_article(page, url)
+    return parse_article(page, url)
+
+
+def _items(html: str, *, url: str = URL, head: str = "<title>The story</title>") -> list[str]:
+    article = _article(f"<h2>More</h2>{html}", url=url, head=head)
     return [item for s in article.sections for block in s.lists for item in block.items]
+
+
+def _paragraphs(html: str) -> list[str]:
+    return [p for s in _article(html).sections for p in s.paragraphs if p != FILLER.strip()]
 
 
 def _list(*items: str) -> str:
@@ -82,18 +95,12 @@ def test_a_row_of_short_links_out_is_dropped() -> None:
 def test_the_canonical_host_is_the_site_too() -> None:
     """A page read from a mirror: links to its canonical host are the site's own pages."""
     head = '<link rel="canonical" href="https://www.example.com/2024/05/the-story/">'
-    page = (
-        f"<!doctype html><html><head>{head}</head><body><article><h1>The story</h1>"
-        f"<p>{FILLER}</p>"
-        + _list(
-            '<a href="https://www.example.com/a/">Puffins return to the northern cliffs</a>',
-            '<a href="https://www.example.com/b/">Why the gulls left the harbour</a>',
-            '<a href="https://www.example.com/c/">Terns nest on the new island at last</a>',
-        )
-        + f"<p>{FILLER}</p></article></body></html>"
+    html = _list(
+        '<a href="https://www.example.com/a/">Puffins return to the northern cliffs</a>',
+        '<a href="https://www.example.com/b/">Why the gulls left the harbour</a>',
+        '<a href="https://www.example.com/c/">Terns nest on the new island at last</a>',
     )
-    article = parse_article(page, "http://mirror.test/page.html")
-    assert [item for s in article.sections for block in s.lists for item in block.items] == []
+    assert _items(html, url="http://mirror.test/page.html", head=head) == []
 
 
 @pytest.mark.parametrize(
@@ -114,15 +121,6 @@ def test_an_empty_list_is_not_chrome() -> None:
     node = LexborHTMLParser("<ul><li> </li></ul>").css_first("ul")
     assert node is not None
     assert not is_link_list_chrome(node, frozenset({"example.com"}))
-
-
-def _paragraphs(html: str) -> list[str]:
-    page = (
-        "<!doctype html><html><head><title>The story</title></head><body><article>"
-        f"<h1>The story</h1><p>{FILLER}</p>{html}<p>{FILLER}</p></article></body></html>"
-    )
-    article = parse_article(page, URL)
-    return [p for s in article.sections for p in s.paragraphs if p != FILLER.strip()]
 
 
 @pytest.mark.parametrize(

@@ -97,13 +97,19 @@ def _config() -> Config:
     return config
 
 
-def _upgrade_to(revision: str):
+def _migrate(move, revision: str):
+    """A ``run_sync`` callable: ``move`` (upgrade or downgrade) the database to ``revision``."""
+
     def go(connection):
         config = _config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        move(config, revision)
 
     return go
+
+
+def _upgrade_to(revision: str):
+    return _migrate(command.upgrade, revision)
 
 
 async def _counts(database: Database) -> dict[str, int]:
@@ -160,15 +166,6 @@ async def test_upgrading_an_old_database_with_data_loses_nothing_and_indexes_it(
         await database.dispose()
 
 
-def _downgrade_to(revision: str):
-    def go(connection):
-        config = _config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    return go
-
-
 async def _bare_occurrence_is_indexed(database: Database, position: int) -> bool:
     """Insert a copy of the stored occurrence in plain SQL; True if search then finds it."""
     async with database.session() as session, session.begin():
@@ -199,7 +196,7 @@ async def test_0007_hands_the_indexing_of_inserted_occurrences_to_the_writer_and
         await database.upgrade()
         assert not await _bare_occurrence_is_indexed(database, 10)
         async with database.engine.begin() as connection:
-            await connection.run_sync(_downgrade_to("0006"))
+            await connection.run_sync(_migrate(command.downgrade, "0006"))
         assert await _bare_occurrence_is_indexed(database, 11)
         await database.upgrade()
         assert not await _bare_occurrence_is_indexed(database, 12)

@@ -90,17 +90,20 @@ def remove_page_chrome(body: LexborNode) -> None:
         node.decompose()
 
 
-@functools.lru_cache(maxsize=4096)
 def _is_hint(value: str) -> bool:
-    """True when a class or id value names an article body (values repeat: asked once each)."""
+    """True when a class or id value names an article body."""
     return _CONTENT_HINT.search(value.lower()) is not None
+
+
+# Class values repeat across elements and pages (ids rarely do: they are not remembered).
+_is_class_hint = functools.lru_cache(maxsize=4096)(_is_hint)
 
 
 def _hinted(body: LexborNode) -> list[LexborNode]:
     hinted = []
     for node in body.css("[class], [id]"):
         attrs = node.attributes
-        if _is_hint(attrs.get("class") or "") or _is_hint(attrs.get("id") or ""):
+        if _is_class_hint(attrs.get("class") or "") or _is_hint(attrs.get("id") or ""):
             hinted.append(node)
     return hinted
 

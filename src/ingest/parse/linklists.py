@@ -26,6 +26,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ingest.parse.text import text_length
 from ingest.parse.tree import link_density, text_len
 
 if TYPE_CHECKING:
@@ -130,10 +131,10 @@ def is_teaser(node: LexborNode) -> bool:
     """True for a short paragraph, item or heading that is a label, a colon and a link."""
     if (node.tag or "") not in _TEASER_TAGS or node.css_first("a[href]") is None:
         return False
-    text = node.text(deep=True)
+    text = node.text(deep=True)  # what text_len measures
     if len(text) > _MAX_TEASER_CHARS or (label := _TEASER.match(text)) is None:
         return False
-    rest = text_len(node) - len("".join(label.group(0).split()))
+    rest = text_length(text) - len("".join(label.group(0).split()))
     linked = sum(text_len(link) for link in node.css("a[href]"))
     return rest > 0 and linked >= _TEASER_LINK_SHARE * rest
 

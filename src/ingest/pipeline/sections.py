@@ -67,7 +67,14 @@ class SectionIndex:
 
     def keys_many(self, sections: Sequence[Section]) -> list[SectionKeys]:
         """The index keys of ``sections``, with their ``always_merge`` group's key if any."""
-        return self._keys([_Features.of(section) for section in sections])
+        return self._prepare([sections])[1]
+
+    def _prepare(
+        self, articles: Sequence[Sequence[Section]]
+    ) -> tuple[list[_Features], list[SectionKeys]]:
+        """The features and index keys of every section of ``articles``, in order."""
+        features = [_Features.of(section) for article in articles for section in article]
+        return features, self._keys(features)
 
     def _keys(self, features: Sequence[_Features]) -> list[SectionKeys]:
         keys = self._sketcher.keys_normalised(
@@ -99,13 +106,9 @@ class SectionIndex:
         flat: list[_Features] = []
         keys: list[SectionKeys] = []
         for start in range(0, len(articles), _KEYS_CHUNK):
-            chunk = [
-                _Features.of(s)
-                for article in articles[start : start + _KEYS_CHUNK]
-                for s in article
-            ]
+            chunk, chunk_keys = self._prepare(articles[start : start + _KEYS_CHUNK])
             flat.extend(chunk)
-            keys.extend(self._keys(chunk))
+            keys.extend(chunk_keys)
             await asyncio.sleep(0)
         found = await sections.find_keys(
             session, {key for k in keys for key in k.stored}, self._config.common_band + 1
@@ -124,8 +127,7 @@ class SectionIndex:
 
     def assign_alone(self, articles: Sequence[Sequence[Section]]) -> list[Assigned]:
         """Match ``articles`` as :meth:`assign_many` would on an empty database (no I/O)."""
-        flat = [_Features.of(section) for article in articles for section in article]
-        keys = self._keys(flat)
+        flat, keys = self._prepare(articles)
         batch = _Batch(self._matcher, {}, {}, _Limits(self._config, keys))
         return list(_assigning(batch, articles, flat, keys))
 
