@@ -50,7 +50,6 @@ def _node(html: str) -> LexborNode:
         ('<div class="printfooter">Retrieved from "https://x"</div>', "print"),
         ('<a class="mw-jump-link" href="#mw-head">Jump to navigation</a>', "skip-link"),
         ('<a href="#main">Skip to content</a>', "skip-link"),
-        ('<div id="ez-toc-container">x</div>', "toc"),
         ('<span class="screen-reader-text">x</span>', "hidden"),
         ('<div role="navigation">x</div>', "role=navigation"),
         ('<div aria-hidden="true">x</div>', "hidden"),

@@ -82,6 +82,34 @@ def test_an_in_page_table_of_contents_is_the_articles() -> None:
     assert _items(html) == ["Themes", "Add-ons", "Bar"]
 
 
+@pytest.mark.parametrize(
+    "box",
+    [
+        (
+            '<details class="toc-container" open><summary>Table of Contents</summary>'
+            '<div class="toc">{}</div></details>'
+        ),
+        '<div id="ez-toc-container"><p class="ez-toc-title">Contents</p>{}</div>',
+    ],
+)
+def test_a_table_of_contents_in_a_box_is_the_articles(box: str) -> None:
+    """A box around a nested list of anchors into the page keeps each entry as an item."""
+    nested = _list('<a href="#z-score">Understanding Z-Score</a>', '<a href="#tune">Tuning</a>')
+    html = box.format(
+        _list(f'<a href="#detect">Detecting Anomalies</a>{nested}', '<a href="#log">Logs</a>')
+    )
+    assert _items(html) == ["Detecting Anomalies", "Understanding Z-Score", "Tuning", "Logs"]
+
+
+def test_a_box_of_in_page_links_without_a_list_is_chrome() -> None:
+    """Jump links ("Top | Comments | Share") in a box are not a table of contents."""
+    html = (
+        '<div><a href="#top">Top</a> | <a href="#comments">Comments</a> | '
+        '<a href="#share">Share</a></div>'
+    )
+    assert "Comments" not in " ".join(_paragraphs(html))
+
+
 def test_a_row_of_short_links_out_is_dropped() -> None:
     """Profiles and buttons: one or two words a link, to other sites."""
     html = _list(

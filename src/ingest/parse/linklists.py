@@ -1,12 +1,13 @@
 """Links in an article: link blocks, lists of the site's own pages, "Read more:" teasers.
 
 A block (``div``, ``section``, ``table``, …) of three links or more whose text is mostly link
-text is chrome (a menu, a link box). A ``<ul>``/``<ol>`` made of links is chrome when it lists
-the site's own pages ("More stories", "Related", a menu left inside the content) or is a row
-of short links (profiles, buttons). It is the article's when an item says more than its link
-("Gijs fixed some flicker when …"), when its links are in-page anchors (the article's table of
-contents), or when its items are titled links to other sites (the bugs fixed, the sources
-read, the tools named).
+text is chrome (a menu, a link box), unless it holds a list and every link points into the
+page (the article's table of contents in its box). A ``<ul>``/``<ol>`` made of links is chrome
+when it lists the site's own pages ("More stories", "Related", a menu left inside the content)
+or is a row of short links (profiles, buttons). It is the article's when an item says more
+than its link ("Gijs fixed some flicker when …"), when its links are in-page anchors (the
+article's table of contents), or when its items are titled links to other sites (the bugs
+fixed, the sources read, the tools named).
 
 A teaser is a short paragraph, item or heading that is a label and a colon followed by a link
 to another story ("READ MORE: China plague outbreak confirmed", "Related: …", "Lire aussi : …").
@@ -153,6 +154,16 @@ def is_link_heavy(node: LexborNode, sites: frozenset[str]) -> bool:
         return False
     is_list = tag in {"ul", "ol"}
     least = _LINK_LIST_MIN_LINKS if is_list else _LINK_HEAVY_MIN_LINKS
-    if len(node.css("a")) < least or link_density(node) < _LINK_HEAVY_DENSITY:
+    anchors = node.css("a")
+    if len(anchors) < least or link_density(node) < _LINK_HEAVY_DENSITY:
         return False
-    return not is_list or is_link_list_chrome(node, sites)
+    if is_list:
+        return is_link_list_chrome(node, sites)
+    return not _is_contents(node, anchors)
+
+
+def _is_contents(node: LexborNode, anchors: list[LexborNode]) -> bool:
+    """True for a block around a list whose links all point into the page (its contents)."""
+    return node.css_first("ul, ol") is not None and all(
+        (a.attributes.get("href") or "").strip().startswith("#") for a in anchors
+    )
