@@ -194,3 +194,68 @@ def test_previous_and_next_post_links_are_dropped() -> None:
         '<a href="https://bugs.example.org/2">Bug 2 \u2013 Flicker when the browser starts</a>',
     )
     assert len(_items(two_out)) == 2
+
+
+def _card(headline: str, summary: str, *, href: str, wrapped: bool = False) -> str:
+    """A story card: a kicker, a headline linking to ``href``, a summary."""
+    if wrapped:  # the whole card is the link
+        return f'<a href="{href}"><h4>Kicker</h4><h3>{headline}</h3><p>{summary}</p></a>'
+    headline = f'<a href="{href}">{headline}</a>'
+    return f"<article><h4>Kicker</h4><h3>{headline}</h3><p>{summary}</p></article>"
+
+
+CARDS = (
+    ("Puffins return to the northern cliffs", "The colony is larger than in any year on record."),
+    ("Why the gulls left the harbour", "Fishermen say the waste they fed on is gone."),
+    ("Terns nest on the new island at last", "Wardens counted forty nests in the first week."),
+)
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_grid_of_story_cards_is_dropped(wrapped: bool) -> None:
+    """Each item a headline linking to another of the site's pages over a summary."""
+    html = _list(
+        *(_card(h, s, href=f"/2024/{i}/", wrapped=wrapped) for i, (h, s) in enumerate(CARDS))
+    )
+    article = _article(html)
+    text = " ".join(f"{s.heading} {s.text}" for s in article.sections)
+    assert "gulls" not in text
+    assert "Fishermen" not in text
+    assert FILLER.strip() in text
+
+
+def test_cards_linking_to_other_sites_or_too_few_are_kept() -> None:
+    """Headlines linking out (sources) or two cards only are not the site's story grid."""
+    out = _list(*(_card(h, s, href=f"https://other.org/{i}") for i, (h, s) in enumerate(CARDS)))
+    two = _list(*(_card(h, s, href=f"/2024/{i}/") for i, (h, s) in enumerate(CARDS[:2])))
+    for html in (out, two):
+        headings = [s.heading for s in _article(html).sections]
+        assert "Why the gulls left the harbour" in headings
+
+
+def test_a_round_up_made_of_cards_is_the_article() -> None:
+    """Cards holding most of the content are the article itself (a list of reviews)."""
+    summary = "The reviewer walked the whole coast path twice before choosing this one. " * 5
+    html = _list(*(_card(h, summary, href=f"/2024/{i}/") for i, (h, _) in enumerate(CARDS)))
+    article = parse_article(
+        f"<html><body><article><h1>Best walks</h1><p>Intro.</p>{html}</article></body></html>", URL
+    )
+    assert [s.heading for s in article.sections if s.level == 3] == [h for h, _ in CARDS]
+
+
+def test_a_list_whose_items_have_headings_is_sections() -> None:
+    """A grid of features (heading, text, a link on) gives a section per item, no list."""
+    features = (
+        ("WebIDE", "Develop, deploy and debug apps directly in your browser."),
+        ("Valence", "Debug your apps across browsers and devices with one extension."),
+    )
+    html = _list(
+        *(
+            f"<h3>{name}</h3><p>{text}</p><a href='/docs/{name}'>Learn more</a>"
+            for name, text in features
+        )
+    )
+    article = _article(html)
+    got = [(s.heading, s.paragraphs[0]) for s in article.sections if s.level == 3]
+    assert got == list(features)
+    assert not [block for s in article.sections for block in s.lists]

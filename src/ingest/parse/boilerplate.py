@@ -29,7 +29,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from ingest.parse.linklists import is_link_heavy, is_teaser
+from ingest.parse.linklists import is_card_list, is_link_heavy, is_teaser
 from ingest.parse.tree import elements, outermost, text_len
 
 if TYPE_CHECKING:
@@ -355,8 +355,9 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
     """Remove chrome below ``root`` (never ``root`` itself); return the rule names that fired.
 
     Tag, role, hidden and class/id rules apply to every element; a class/id match on a block
-    holding at least half of ``root``'s text is ignored. Link-heavy blocks and tag lists
-    (``rel="tag"`` links and little else) go too; ``sites``, the hosts of the page's address and
+    holding at least half of ``root``'s text is ignored. Link-heavy blocks, tag lists
+    (``rel="tag"`` links and little else) and lists of story cards (less than half the text) go
+    too; ``sites``, the hosts of the page's address and
     canonical URL, tell a list of the site's own pages from a list of links out.
     """
     total = max(text_len(root), 1)
@@ -374,6 +375,13 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
             reason = None
         if reason is None and is_link_heavy(node, sites):
             reason = "link-heavy"
+        # A list of story cards is chrome, unless it is most of the content (a round-up).
+        if (
+            reason is None
+            and is_card_list(node, sites)
+            and text_len(node) / total < _PROTECTED_SHARE
+        ):
+            reason = "cards"
         if reason is None and is_teaser(node):
             reason = "teaser"
         if reason is None:

@@ -9,6 +9,9 @@ than its link ("Gijs fixed some flicker when …"), when its links are in-page a
 article's table of contents), or when its items are titled links to other sites (the bugs
 fixed, the sources read, the tools named).
 
+A list of story cards, each item under a heading that links to another page of the site (the
+headline of a "More stories" grid), is chrome too, however long the summaries under them.
+
 A teaser is a short paragraph, item or heading that is a label and a colon followed by a link
 to another story ("READ MORE: China plague outbreak confirmed", "Related: …", "Lire aussi : …").
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 __all__ = [
     "TEASER_LABELS",
+    "is_card_list",
     "is_link_heavy",
     "is_link_list_chrome",
     "is_teaser",
@@ -44,6 +48,10 @@ _LINK_HEAVY_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "span
 _LINK_ITEM_SHARE = 0.8
 # Links to other sites shorter than this many words on average are buttons, not titles.
 _MIN_TITLE_WORDS = 3
+
+# A list of this many story cards or more is a grid of other stories.
+_MIN_CARDS = 3
+_HEADINGS = "h1, h2, h3, h4, h5, h6"
 
 # What a teaser's label says, lower-cased, in the languages of the sites seen most.
 TEASER_LABELS = (
@@ -167,3 +175,36 @@ def _is_contents(node: LexborNode, anchors: list[LexborNode]) -> bool:
     return node.css_first("ul, ol") is not None and all(
         (a.attributes.get("href") or "").strip().startswith("#") for a in anchors
     )
+
+
+def _links_to_site_page(heading: LexborNode, item: LexborNode, sites: frozenset[str]) -> bool:
+    """True when ``heading`` is all one link to another page of the site (a card's headline).
+
+    The link is inside the heading and holds all its text, or around it (a whole card linked),
+    below ``item``.
+    """
+    parent = heading.parent
+    while parent is not None and parent.mem_id != item.mem_id:
+        if parent.tag == "a":
+            return _target(parent, sites) == "site"
+        parent = parent.parent
+    links = heading.css("a[href]")
+    return (
+        len(links) == 1
+        and _target(links[0], sites) == "site"
+        and text_len(links[0]) == text_len(heading)
+    )
+
+
+def is_card_list(node: LexborNode, sites: frozenset[str]) -> bool:
+    """True for a list of story cards: each item has a heading linking to a page of the site."""
+    if (node.tag or "") not in {"ul", "ol"}:
+        return False
+    cards = 0
+    for item in node.iter():
+        if item.tag != "li" or not text_len(item):
+            continue
+        if not any(_links_to_site_page(h, item, sites) for h in item.css(_HEADINGS)):
+            return False
+        cards += 1
+    return cards >= _MIN_CARDS

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_HEADING_SELECTOR = ", ".join(HEADINGS)
 _BLOCK_TAGS = frozenset(
     {
         *HEADINGS,
@@ -57,6 +58,7 @@ LABEL_TEXTS = frozenset(
         "paid content",
         "partner content",
         "continue reading below",
+        "continue reading the main story",
         "story continues below",
         "story continues below advertisement",
         "article continues below",
@@ -181,6 +183,17 @@ def _table_rows(node: LexborNode) -> Iterator[str]:
         yield " | ".join(cell for cell in cells if cell)
 
 
+def _visit_list(node: LexborNode, builder: _SectionBuilder) -> bool:
+    """Hand a list to ``builder``; a list whose items have headings is sections laid out."""
+    if node.css_first(_HEADING_SELECTOR) is not None:
+        return True  # a grid of features, the steps of a how-to: walk it like a <div>
+    builder.flush()
+    block = _list_block(node)
+    if block is not None:
+        builder.lists.append(block)
+    return False
+
+
 def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> bool:
     """Hand one element to ``builder``; True when the walk should go into its children."""
     tag = node.tag or ""
@@ -201,10 +214,7 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
         ):
             builder.start(heading, level)
     elif tag in {"ul", "ol"}:
-        builder.flush()
-        block = _list_block(node)
-        if block is not None:
-            builder.lists.append(block)
+        return _visit_list(node, builder)
     elif tag == "table" and all(
         inner.mem_id == node.mem_id for inner in node.css(_LAYOUT_TABLE_CHILDREN)
     ):
