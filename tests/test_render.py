@@ -12,7 +12,12 @@ ARTICLE = Article(
     language="en",
     sections=(
         Section("", 0, ("Intro.",)),
-        Section("Steps", 2, ("Do this:",), (ListBlock(ordered=True, items=("one", "two")),)),
+        Section(
+            "Steps",
+            2,
+            ("Do this:", "Then rest."),
+            (ListBlock(ordered=True, items=("one", "two"), after=1),),
+        ),
         Section("Detail", 3, ("More.",)),
     ),
 )
@@ -25,21 +30,21 @@ def test_dict_shape_is_exact():
     assert data["sections"][1] == {
         "heading": "Steps",
         "level": 2,
-        "paragraphs": ["Do this:"],
-        "lists": [{"ordered": True, "items": ["one", "two"]}],
+        "paragraphs": ["Do this:", "Then rest."],
+        "lists": [{"ordered": True, "items": ["one", "two"], "after": 1}],
     }
 
 
 def test_markdown():
-    """Markdown puts the title at #, section levels one deeper, and numbers ordered lists."""
+    """Markdown: title at #, levels one deeper, ordered lists numbered, lists in their place."""
     assert article_to_markdown(ARTICLE) == (
-        "# Title\n\nIntro.\n\n### Steps\n\nDo this:\n\n1. one\n2. two\n\n#### Detail\n\nMore.\n"
+        "# Title\n\nIntro.\n\n### Steps\n\nDo this:\n\n1. one\n2. two\n\nThen rest.\n\n"
+        "#### Detail\n\nMore.\n"
     )
 
 
 def test_text():
-    """Plain text keeps the words and drops the markup."""
-    assert (
-        article_to_text(ARTICLE)
-        == "Title\n\nIntro.\n\nSteps\n\nDo this:\n\none\n\ntwo\n\nDetail\n\nMore.\n"
+    """Plain text keeps the words, in order, and drops the markup."""
+    assert article_to_text(ARTICLE) == (
+        "Title\n\nIntro.\n\nSteps\n\nDo this:\n\none\n\ntwo\n\nThen rest.\n\nDetail\n\nMore.\n"
     )

@@ -32,6 +32,10 @@ __all__ = [
 
 from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003  (dataclass fields are resolved at runtime by tools)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +64,14 @@ class FetchResult:
 
 @dataclass(frozen=True, slots=True)
 class ListBlock:
-    """A ``<ul>`` or ``<ol>`` in an article: its items in order."""
+    """A ``<ul>`` or ``<ol>`` in an article: its items in order.
+
+    ``after`` places it among its section's paragraphs: how many of them come before it.
+    """
 
     ordered: bool
     items: tuple[str, ...]
+    after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +87,25 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     lists: tuple[ListBlock, ...] = ()
 
+    def blocks(self) -> Iterator[str | ListBlock]:
+        """The paragraphs (``str``) and lists in the order the page gives them."""
+        done = 0
+        for block in self.lists:
+            cut = min(max(block.after, done), len(self.paragraphs))
+            yield from self.paragraphs[done:cut]
+            done = cut
+            yield block
+        yield from self.paragraphs[done:]
+
     @property
     def text(self) -> str:
-        """The section's body as one string: paragraphs, then list items, one per line."""
-        lines = list(self.paragraphs)
-        for block in self.lists:
-            lines.extend(block.items)
+        """The section's body as one string: paragraphs and list items in order, one per line."""
+        lines: list[str] = []
+        for block in self.blocks():
+            if isinstance(block, str):
+                lines.append(block)
+            else:
+                lines.extend(block.items)
         return "\n".join(lines)
 
 

@@ -5,7 +5,9 @@ is the one ``ingest extract`` documents::
 
     {"url", "title", "description", "language",
      "sections": [{"heading", "level", "paragraphs": [str],
-                   "lists": [{"ordered": bool, "items": [str]}]}]}
+                   "lists": [{"ordered": bool, "items": [str], "after": int}]}]}
+
+A list's ``after`` is how many of its section's paragraphs come before it.
 
 ``ingest show`` adds ``canonical_id`` and ``boilerplate`` (flagged as site boilerplate) per
 section.
@@ -48,7 +50,8 @@ def section_to_dict(section: Section) -> dict[str, Any]:
         "level": section.level,
         "paragraphs": list(section.paragraphs),
         "lists": [
-            {"ordered": block.ordered, "items": list(block.items)} for block in section.lists
+            {"ordered": block.ordered, "items": list(block.items), "after": block.after}
+            for block in section.lists
         ],
     }
 
@@ -158,8 +161,10 @@ def article_to_markdown(article: Article) -> str:
     for section in article.sections:
         if section.level > 0:
             out.append(f"{'#' * min(section.level + 1, 6)} {section.heading}")
-        out.extend(section.paragraphs)
-        out.extend(_markdown_list(block.ordered, block.items) for block in section.lists)
+        out.extend(
+            block if isinstance(block, str) else _markdown_list(block.ordered, block.items)
+            for block in section.blocks()
+        )
     return "\n\n".join(out) + "\n"
 
 
@@ -173,7 +178,6 @@ def article_to_text(article: Article) -> str:
     for section in article.sections:
         if section.heading:
             out.append(section.heading)
-        out.extend(section.paragraphs)
-        for block in section.lists:
-            out.extend(block.items)
+        for block in section.blocks():
+            out.extend([block] if isinstance(block, str) else block.items)
     return "\n\n".join(out) + "\n"

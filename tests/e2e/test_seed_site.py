@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from ingest.config import Config, SiteConfig
 from ingest.errors import StoreError
 from ingest.pipeline import run
+from ingest.render import section_to_dict
 from ingest.store import articles, queries, repository
 from ingest.store.models import ArticleRow, Base
 
@@ -76,17 +77,7 @@ async def test_seed_site_end_to_end(site: FixtureServer, database: Database):
                 "title": stored.title,
                 "description": stored.description,
                 "language": stored.language,
-                "sections": [
-                    {
-                        "heading": s.section.heading,
-                        "level": s.section.level,
-                        "paragraphs": list(s.section.paragraphs),
-                        "lists": [
-                            {"ordered": b.ordered, "items": list(b.items)} for b in s.section.lists
-                        ],
-                    }
-                    for s in stored.sections
-                ],
+                "sections": [section_to_dict(s.section) for s in stored.sections],
             }
             want = {
                 k: golden["extract"][k] for k in ("title", "description", "language", "sections")

@@ -40,7 +40,10 @@ def _as_golden(article: Article) -> dict[str, object]:
                 "heading": s.heading,
                 "level": s.level,
                 "paragraphs": list(s.paragraphs),
-                "lists": [{"ordered": b.ordered, "items": list(b.items)} for b in s.lists],
+                "lists": [
+                    {"after": b.after, "ordered": b.ordered, "items": list(b.items)}
+                    for b in s.lists
+                ],
             }
             for s in article.sections
         ],
@@ -265,7 +268,8 @@ def test_lists_are_flattened_in_order() -> None:
         "</ul></li><li>\n Two\u00a0 </li><li></li></ol></article>"
     )
     section = parse_article(html, URL).sections[0]
-    assert section.lists == (ListBlock(ordered=True, items=("One bold", "One.a", "One.b", "Two")),)
+    items = ("One bold", "One.a", "One.b", "Two")
+    assert section.lists == (ListBlock(ordered=True, items=items, after=1),)
 
 
 def test_figure_caption_dropped_table_rows_kept_br_splits() -> None:

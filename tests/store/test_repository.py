@@ -55,8 +55,8 @@ ROUTINE = Section(
     2,
     ("Start with a gentle cleanser.", "Then apply serum."),
     (
-        ListBlock(ordered=True, items=("Cleanse", "Tone", "Moisturise")),
-        ListBlock(ordered=False, items=("SPF 30", "SPF 50")),
+        ListBlock(ordered=True, items=("Cleanse", "Tone", "Moisturise"), after=1),
+        ListBlock(ordered=False, items=("SPF 30", "SPF 50"), after=2),
     ),
 )
 CERT = Section("Microneedling Certification", 3, ("Get certified with our course.",))
@@ -79,7 +79,7 @@ async def store_article(session, article: Article, matches=None) -> tuple[int, i
 
 
 async def test_article_round_trip_keeps_sections_and_blocks_in_order(database):
-    """get_article returns exactly the stored sections, paragraphs and lists, in order."""
+    """get_article returns the stored sections, paragraphs and lists exactly, in order."""
     async with database.session() as session, session.begin():
         await store_article(session, ARTICLE)
     async with database.session() as session:

@@ -15,7 +15,10 @@ ROUTINE = Section(
     "Routine",
     2,
     ("Cleanse first.", "Then tone."),
-    (ListBlock(ordered=True, items=("Cleanse", "Tone")), ListBlock(ordered=False, items=("SPF",))),
+    (
+        ListBlock(ordered=True, items=("Cleanse", "Tone"), after=1),
+        ListBlock(ordered=False, items=("SPF",), after=2),
+    ),
 )
 FIRST = Article("https://skincare.example/a", "First", sections=(ROUTINE, SHARED))
 SECOND = Article("https://skincare.example/b", "Second", sections=(SHARED,))
@@ -27,7 +30,7 @@ async def _rows(database, sql: str, **params) -> list[tuple[object, ...]]:
 
 
 async def test_article_sections_v_lists_sections_in_order_with_their_own_text(database):
-    """One row per section, by position, with the text of Section.text (paragraphs, items)."""
+    """One row per section, by position, with the text of Section.text (blocks in order)."""
     async with database.session() as session, session.begin():
         await store(session, FIRST)
     rows = await _rows(
@@ -40,7 +43,7 @@ async def test_article_sections_v_lists_sections_in_order_with_their_own_text(da
         ("skincare", FIRST.url, "First", 0, "Routine", 2, ROUTINE.text),
         ("skincare", FIRST.url, "First", 1, "Book a consultation", 2, SHARED.text),
     ]
-    assert ROUTINE.text == "Cleanse first.\nThen tone.\nCleanse\nTone\nSPF"
+    assert ROUTINE.text == "Cleanse first.\nCleanse\nTone\nThen tone.\nSPF"
 
 
 async def test_duplicate_groups_v_shows_each_group_with_every_occurrence(database):

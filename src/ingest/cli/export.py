@@ -25,10 +25,11 @@ CSV_COLUMNS = ("site", "url", "title", "position", "heading", "level", "text", "
 
 
 def section_text(section: Section) -> str:
-    """A section's paragraphs, then its list items as ``- item`` lines, blank-line separated."""
-    blocks = list(section.paragraphs)
-    blocks.extend("\n".join(f"- {item}" for item in block.items) for block in section.lists)
-    return "\n\n".join(blocks)
+    """A section's paragraphs and lists (items as ``- item`` lines) in order, blank-line apart."""
+    return "\n\n".join(
+        block if isinstance(block, str) else "\n".join(f"- {item}" for item in block.items)
+        for block in section.blocks()
+    )
 
 
 @cli.command("export")

@@ -168,10 +168,10 @@ class _SectionBuilder:
         self.heading, self.level, self.paragraphs, self.lists = heading, level, [], []
 
 
-def _list_block(node: LexborNode) -> ListBlock | None:
+def _list_block(node: LexborNode, after: int) -> ListBlock | None:
     items = [node_text(li, frozenset({"ul", "ol"})) for li in node.css("li")]
     items = [item for item in items if item and not is_label_text(item)]
-    return ListBlock(ordered=node.tag == "ol", items=tuple(items)) if items else None
+    return ListBlock(node.tag == "ol", tuple(items), after) if items else None
 
 
 def _table_rows(node: LexborNode) -> Iterator[str]:
@@ -188,7 +188,7 @@ def _visit_list(node: LexborNode, builder: _SectionBuilder) -> bool:
     if node.css_first(_HEADING_SELECTOR) is not None:
         return True  # a grid of features, the steps of a how-to: walk it like a <div>
     builder.flush()
-    block = _list_block(node)
+    block = _list_block(node, len(builder.paragraphs))
     if block is not None:
         builder.lists.append(block)
     return False

@@ -204,13 +204,12 @@ async def _insert_sections(
     for article_id, write in zip(article_ids, writes, strict=True):
         for index, section in enumerate(write.article.sections):
             occurrence_id = placed[article_id, index]
-            paragraph_rows.extend(
-                (occurrence_id, position, text) for position, text in enumerate(section.paragraphs)
-            )
-            for offset, block in enumerate(section.lists):
-                position = len(section.paragraphs) + offset
-                list_rows.append((occurrence_id, position, block.ordered))
-                list_items[occurrence_id, position] = block.items
+            for position, block in enumerate(section.blocks()):
+                if isinstance(block, str):
+                    paragraph_rows.append((occurrence_id, position, block))
+                else:
+                    list_rows.append((occurrence_id, position, block.ordered))
+                    list_items[occurrence_id, position] = block.items
     await insert_rows(session, ParagraphRow, ["occurrence_id", "position", "text"], paragraph_rows)
     if not list_rows:
         return

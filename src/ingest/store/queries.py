@@ -6,6 +6,8 @@ values, never ORM objects.
 
 from __future__ import annotations
 
+import bisect
+
 __all__ = [
     "count_duplicate_groups",
     "get_adstxt",
@@ -150,24 +152,28 @@ async def load_sections(
     occurrences = (await session.execute(of_articles)).all()
     ids = [row.id for row in occurrences]
     paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
-    lists: dict[int, list[tuple[bool, list[str]]]] = {id_: [] for id_ in ids}
+    # Paragraphs and lists share one position sequence: a list's place is the paragraphs before.
+    paragraph_positions: dict[int, list[int]] = {id_: [] for id_ in ids}
+    lists: dict[int, list[tuple[bool, list[str], int]]] = {id_: [] for id_ in ids}
     items_of: dict[int, list[str]] = {}
     if ids:
         statement = (
-            select(ParagraphRow.occurrence_id, ParagraphRow.text)
+            select(ParagraphRow.occurrence_id, ParagraphRow.position, ParagraphRow.text)
             .where(ParagraphRow.occurrence_id.in_(ids))
             .order_by(ParagraphRow.occurrence_id, ParagraphRow.position)
         )
-        for occurrence_id, text in await session.execute(statement):
+        for occurrence_id, position, text in await session.execute(statement):
             paragraphs[occurrence_id].append(text)
+            paragraph_positions[occurrence_id].append(position)
         statement_lists = (
-            select(ListRow.occurrence_id, ListRow.id, ListRow.ordered)
+            select(ListRow.occurrence_id, ListRow.id, ListRow.ordered, ListRow.position)
             .where(ListRow.occurrence_id.in_(ids))
             .order_by(ListRow.occurrence_id, ListRow.position)
         )
-        for occurrence_id, list_id, ordered in await session.execute(statement_lists):
+        for occurrence_id, list_id, ordered, position in await session.execute(statement_lists):
             items_of[list_id] = []
-            lists[occurrence_id].append((ordered, items_of[list_id]))
+            after = bisect.bisect_left(paragraph_positions[occurrence_id], position)
+            lists[occurrence_id].append((ordered, items_of[list_id], after))
     if items_of:
         statement_items = (
             select(ListItemRow.list_id, ListItemRow.text)
@@ -182,7 +188,9 @@ async def load_sections(
             heading=row.heading,
             level=row.level,
             paragraphs=tuple(paragraphs[row.id]),
-            lists=tuple(ListBlock(ordered, tuple(items)) for ordered, items in lists[row.id]),
+            lists=tuple(
+                ListBlock(ordered, tuple(items), after) for ordered, items, after in lists[row.id]
+            ),
         )
         found.setdefault(row.article_id, []).append(
             StoredSection(

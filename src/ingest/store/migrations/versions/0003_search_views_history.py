@@ -164,7 +164,7 @@ _POSTGRES_SEARCH = (
 )
 
 _SECTION_TEXT = {
-    # The section's own text, as ``Section.text``: paragraphs, then list items, one per line.
+    # The section's own text, as ``Section.text``: its blocks by position, one line each.
     "sqlite": """(
         SELECT group_concat(block.text, char(10)) FROM (
             SELECT p.position AS place, 0 AS item, p.text FROM paragraphs AS p
