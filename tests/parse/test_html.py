@@ -210,6 +210,44 @@ def test_a_logo_h1_outside_the_content_confirms_no_cut() -> None:
     assert parse_article(html, URL).title == "Blog Name :: A post about tide pools"
 
 
+@pytest.mark.parametrize(
+    ("title", "logo_href", "expected"),
+    [
+        (
+            "Outside the web: standalone binaries \u00b7 V8",
+            "/",
+            "Outside the web: standalone binaries",
+        ),
+        (
+            "V8 :: Outside the web: standalone binaries",
+            "http://127.0.0.1:8765/",
+            "Outside the web: standalone binaries",
+        ),
+        (
+            "Outside the web: standalone binaries \u00b7 V8",
+            "/blog/",
+            "Outside the web: standalone binaries \u00b7 V8",
+        ),
+        (
+            "Outside the web: standalone binaries \u00b7 V8",
+            "https://other.example/",
+            "Outside the web: standalone binaries \u00b7 V8",
+        ),
+    ],
+)
+def test_an_h1_linking_to_the_home_page_is_the_site_name(
+    title: str, logo_href: str, expected: str
+) -> None:
+    """A logo h1 (all one link to the site's root) names the site: the title loses it."""
+    html = _page(
+        f"<header><h1><a href='{logo_href}'>V8</a></h1></header><article><p>{FILLER}</p></article>",
+        f"<title>{title}</title>",
+    )
+    article = parse_article(html, URL)
+    assert article.title == expected
+    assert article.site_name == ("V8" if expected != title else None)
+
+
 def test_json_ld_in_cdata_and_name_over_a_descriptive_headline() -> None:
     """JSON-LD wrapped in CDATA is read; a headline that is a description yields to its name."""
     ld = (

@@ -217,6 +217,20 @@ def _domain_names(url: str) -> list[str]:
     return [host, labels[-2]]
 
 
+def _logo_names(tree: LexborHTMLParser, url: str) -> list[str]:
+    """The text of each ``<h1>`` that is all one link to the site's home page: its logo."""
+    names = []
+    for h1 in tree.css("h1"):
+        links = h1.css("a[href]")
+        text = normalize_whitespace(h1.text(deep=True))
+        if len(links) != 1 or not text or normalize_whitespace(links[0].text(deep=True)) != text:
+            continue
+        target = urlsplit(urljoin(url, (links[0].attributes.get("href") or "").strip()))
+        if target.path in {"", "/"} and target.netloc == urlsplit(url).netloc:
+            names.append(text)
+    return names
+
+
 def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
     """Read the metadata of a parsed page (nothing removed yet); ``url`` resolves the canonical."""
     meta = _meta_values(tree)
@@ -238,7 +252,7 @@ def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
         title=title,
         og_title=og_title,
         headline=_json_ld_headline(objects, (title, og_title)),
-        site_names=tuple(dict.fromkeys([*site_names, *publishers])),
+        site_names=tuple(dict.fromkeys([*site_names, *publishers, *_logo_names(tree, url)])),
         description=meta.get("description") or meta.get("og:description") or None,
         language=normalize_language(lang)
         or normalize_language(meta.get("og:locale"))
