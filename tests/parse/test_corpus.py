@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.items import Article
+from ingest.items import Article, NotAnArticle
+from ingest.parse.html import parse_page
 from support.bench import load_bench
 
 FLOORS = Path(__file__).with_name("corpus_floors.json")
@@ -58,3 +59,18 @@ def test_corpus_pages_give_titles() -> None:
             article = parse_article(page.html, page.url)
             assert isinstance(article, Article)
             assert article.title, page.name
+
+
+def test_no_article_page_is_taken_for_a_listing() -> None:
+    """The Zyte pages are all articles: the pipeline's page check never calls one a listing.
+
+    (Related-story cards around the article, or teaser headings in its sidebar, once made
+    four of them "listing pages", which a run would not have stored.)
+    """
+    listings = []
+    for page in PAGES:
+        if page.corpus == "zyte":
+            verdict = parse_page(page.html, page.url)
+            if isinstance(verdict, NotAnArticle) and verdict.reason.startswith("listing"):
+                listings.append(f"{page.name}: {verdict.reason}")
+    assert not listings, "\n".join(listings)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.items import Article, NotAnArticle
+from ingest.parse.html import parse_page
 from ingest.parse.pagekind import MAX_NOTICE_CHARS, notice_reason
 
 SHORT = "Nothing to see here, try the search box."
@@ -45,3 +47,48 @@ def test_password_box_alone_is_not_a_login_page() -> None:
 def test_ordinary_short_page_is_not_a_notice() -> None:
     """A short page without telling phrases gets no verdict here."""
     assert notice_reason("Opening hours", "Opening hours", SHORT, has_password=False) is None
+
+
+URL = "https://news.example/2024/05/the-story/"
+FILLER = "The harbour board approved the new ferry route after a long public consultation. "
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>The story</title></head><body>{body}</body></html>"
+
+
+def _teasers(count: int, summary: str = "A short summary of another story.") -> str:
+    return "".join(
+        f'<article><h3><a href="/2024/04/story-{i}/">Another story {i}</a></h3><p>{summary}</p>'
+        "</article>"
+        for i in range(count)
+    )
+
+
+def test_an_article_among_many_article_teasers_is_an_article() -> None:
+    """The page's own <article> dwarfs the related-story <article> cards: not a listing."""
+    body = (
+        f"<main><article><h1>The story</h1><p>{FILLER * 5}</p><p>{FILLER * 5}</p></article>"
+        f"<section>{_teasers(20, FILLER)}</section></main>"
+    )
+    page = parse_page(_page(body), URL)
+    assert isinstance(page, Article), page
+
+
+def test_a_featured_card_among_cards_is_still_a_listing() -> None:
+    """A lead card two or three times the others is a teaser too: the page is a listing."""
+    lead = f'<article><h2><a href="/2024/05/lead/">The lead</a></h2><p>{FILLER * 3}</p></article>'
+    page = parse_page(_page(f"<main>{lead}{_teasers(6, FILLER)}</main>"), URL)
+    assert isinstance(page, NotAnArticle)
+    assert page.reason.startswith("listing page"), page.reason
+
+
+def test_cards_linked_whole_make_a_listing() -> None:
+    """Headings inside links to the site's other pages (cards linked whole) are teasers."""
+    cards = "".join(
+        f'<div><a href="/2024/04/story-{i}/"><h3>Another story {i}</h3><p>{FILLER}</p></a></div>'
+        for i in range(5)
+    )
+    page = parse_page(_page(f"<main><h1>Latest</h1>{cards}</main>"), URL)
+    assert isinstance(page, NotAnArticle)
+    assert page.reason.startswith("listing page: 5 headings"), page.reason

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["MAX_NOTICE_CHARS", "listing_reason", "notice_reason"]
 
 import re
+import statistics
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -70,36 +71,51 @@ def notice_reason(title: str, heading: str, text: str, *, has_password: bool) ->
 _MIN_CARDS = 3
 _DOMINANT_CARD_SHARE = 0.6
 _MIN_ARTICLE_CHARS = 500
+# The card holding the content is the page's own article when it is at least this many times
+# the median other card (and the article size above): a story among teasers of others.
+_ARTICLE_CARD_FACTOR = 5
 
 
 def _norm_text(node: LexborNode) -> str:
     return normalize_whitespace(node.text(deep=True, separator=" "))
 
 
-def _teaser_headings(content: LexborNode, url: str) -> list[LexborNode]:
-    """Headings whose whole text is one link to another page of the same site."""
-    host = urlsplit(url).netloc
-    teasers = []
+def _to_site_page(link: LexborNode, url: str) -> bool:
+    href = (link.attributes.get("href") or "#").strip()
+    return not href.startswith("#") and urlsplit(urljoin(url, href)).netloc == urlsplit(url).netloc
+
+
+def _teaser_cards(content: LexborNode, url: str) -> list[LexborNode]:
+    """The cards of headings that are one link to another page of the same site.
+
+    A heading whose whole text is such a link stands for the block around it; a heading inside
+    such a link (a whole card linked) for the link.
+    """
+    cards = []
     for heading in content.css("h1, h2, h3, h4"):
-        links = [
-            a
-            for a in heading.css("a[href]")
-            if not (href := a.attributes.get("href") or "#").startswith("#")
-            and urlsplit(urljoin(url, href)).netloc == host
-        ]
+        around = heading.parent
+        while around is not None and around.tag != "a" and around.mem_id != content.mem_id:
+            around = around.parent
+        if around is not None and around.tag == "a":
+            if _to_site_page(around, url):
+                cards.append(around)
+            continue
+        links = [a for a in heading.css("a[href]") if _to_site_page(a, url)]
         if len(links) == 1 and _norm_text(links[0]) == _norm_text(heading):
-            teasers.append(heading)
-    return teasers
+            cards.append(heading.parent or heading)
+    return cards
 
 
 def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | None:
     """Why the page looks like a listing (post cards and little else), or None.
 
-    Cards are ``<article>`` elements and the blocks around teaser headings; a page is a listing
-    when it has at least three, and the content holds little text outside them.
+    Cards are ``<article>`` elements and teaser cards (:func:`_teaser_cards`); a page is a
+    listing when it has at least three, and the content holds little text outside them, or
+    lies inside one that is no bigger than a teaser (the page's own ``<article>`` among the
+    ``<article>`` teasers of related stories is not a card: it dwarfs them).
     """
     outer = outermost(body.css("article"))
-    teasers = _teaser_headings(content, url)
+    teasers = _teaser_cards(content, url)
     if len(outer) < _MIN_CARDS and len(teasers) < _MIN_CARDS:
         return None  # too few cards of either kind (the sizes below need not be read)
     sized = [(node, size) for node in outer if (size := text_len(node))]
@@ -107,14 +123,28 @@ def listing_reason(body: LexborNode, content: LexborNode, url: str) -> str | Non
     sizes = [size for _, size in sized]
     if len(articles) >= _MIN_CARDS and max(sizes) < _DOMINANT_CARD_SHARE * sum(sizes):
         reason = f"listing page: {len(articles)} article cards"
+        cards = outermost([*articles, *teasers])
     elif len(teasers) >= _MIN_CARDS:
         reason = f"listing page: {len(teasers)} headings link to other pages"
+        cards = outermost(teasers)
     else:
         return None
-    cards = outermost([*articles, *(h.parent or h for h in teasers)])
-    if any(card.mem_id == content.mem_id or is_inside(content, card) for card in cards):
-        return reason
+    holder = next(
+        (card for card in cards if card.mem_id == content.mem_id or is_inside(content, card)),
+        None,
+    )
+    if holder is not None:
+        return None if _is_own_article(holder, cards) else reason
     inside = [card for card in cards if is_inside(card, content)]
     rest = text_len(content) - sum(text_len(card) for card in inside)
     largest = max(text_len(card) for card in cards)
     return reason if rest < max(largest, _MIN_ARTICLE_CHARS) else None
+
+
+def _is_own_article(holder: LexborNode, cards: list[LexborNode]) -> bool:
+    """True when the card holding the content dwarfs the other cards (it is the article)."""
+    size = text_len(holder)
+    others = [text_len(card) for card in cards if card.mem_id != holder.mem_id]
+    return size >= _MIN_ARTICLE_CHARS and (
+        not others or size >= _ARTICLE_CARD_FACTOR * statistics.median(others)
+    )
