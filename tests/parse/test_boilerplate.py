@@ -108,6 +108,7 @@ def test_loose_matches_are_not_chrome(html: str) -> None:
         ("Sponsored", True),
         ("Story continues below advertisement", True),
         ("Continue reading the main story", True),
+        ("ADVERTISING", True),
         ("Advertisement revenue fell by a third last year.", False),
         ("Sponsored by nobody, this study was independent.", False),
     ],

@@ -50,6 +50,7 @@ LABEL_TEXTS = frozenset(
         "ads",
         "advertisement",
         "advertisements",
+        "advertising",
         "sponsored",
         "sponsored content",
         "sponsored post",
