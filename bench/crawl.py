@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import multiprocessing
 import re
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
+
+import psutil
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -66,7 +70,10 @@ def build_web(root: Path, hosts: int, pages: int) -> list[Path]:
 
 
 def _serve(
-    roots: dict[int, str], ready: Queue[dict[int, str]], stop: Event, spent: Queue[float]
+    roots: dict[int, str],
+    ready: Queue[dict[int, str]],
+    stop: Event,
+    spent: Queue[tuple[float, float]],
 ) -> None:
     from contextlib import ExitStack  # noqa: PLC0415  (in the child process)
 
@@ -79,7 +86,36 @@ def _serve(
             origins[n] = server.origin
         ready.put(origins)
         stop.wait()
-    spent.put(time.process_time())  # the web's own CPU, not the pipeline's
+    # the web's own CPU (not the pipeline's) and its peak memory
+    spent.put((time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+class _ChildSampler(threading.Thread):
+    """Samples the RSS of this process's children (the parsers, ``skip`` aside) while it runs.
+
+    ``RUSAGE_CHILDREN`` cannot tell: its peak is that of any child, and a child started by
+    fork+exec counts the parent's pages between the two.
+    """
+
+    def __init__(self, skip: set[int]) -> None:
+        super().__init__(daemon=True)
+        self.skip, self.peak, self.done = skip, 0, threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self.done.wait(0.2):
+            for child in me.children():
+                if child.pid not in self.skip:
+                    with contextlib.suppress(psutil.Error):
+                        self.peak = max(self.peak, child.memory_info().rss)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.join()
 
 
 async def _run(origins: list[str], db: Path) -> object:
@@ -126,7 +162,7 @@ def main() -> None:
         ]
         for server in servers:
             server.start()
-        server_cpu = 0.0
+        server_cpu = server_rss = 0.0
         try:
             found: dict[int, str] = {}
             for _ in servers:
@@ -137,13 +173,15 @@ def main() -> None:
             baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             cpu_before = time.process_time()
             started = time.perf_counter()
-            report = asyncio.run(_run(origins, Path(tmp) / "crawl.db"))
+            with _ChildSampler({server.pid for server in servers if server.pid}) as sampler:
+                report = asyncio.run(_run(origins, Path(tmp) / "crawl.db"))
             seconds = time.perf_counter() - started
             cpu_self = time.process_time() - cpu_before
         finally:
             stop.set()
             for server in servers:
-                server_cpu += spent.get(timeout=30)
+                cpu, rss = spent.get(timeout=30)
+                server_cpu, server_rss = server_cpu + cpu, max(server_rss, rss)
                 server.join(timeout=30)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -158,7 +196,8 @@ def main() -> None:
         print(f"              {parsers_cpu * 1000 / pages:8.2f} ms in the parser processes")
         print(f"              ({server_cpu * 1000 / pages:.2f} ms in the web server)")
         print(f"peak RSS:     {peak:8.1f} MiB pipeline process (after imports {baseline:.1f} MiB)")
-        print(f"              {children.ru_maxrss / 1024:8.1f} MiB largest child process")
+        print(f"              {sampler.peak / 2**20:8.1f} MiB largest parser process (sampled)")
+        print(f"              {server_rss:8.1f} MiB largest web server process")
 
 
 if __name__ == "__main__":
