@@ -233,6 +233,14 @@ def test_cards_linking_to_other_sites_or_too_few_are_kept() -> None:
         assert "Why the gulls left the harbour" in headings
 
 
+def test_cards_that_say_a_lot_are_the_articles() -> None:
+    """Items under linked headings averaging over 500 characters are picks, not teasers."""
+    long = "The reviewer walked the whole coast path twice before choosing this one. " * 8
+    html = _list(*(_card(h, long, href=f"/2024/{i}/") for i, (h, _) in enumerate(CARDS)))
+    article = _article(f"<div><p>{FILLER * 6}</p></div>{html}")
+    assert [s.heading for s in article.sections if s.level == 3] == [h for h, _ in CARDS]
+
+
 def test_a_round_up_made_of_cards_is_the_article() -> None:
     """Cards holding most of the content are the article itself (a list of reviews)."""
     summary = "The reviewer walked the whole coast path twice before choosing this one. " * 5

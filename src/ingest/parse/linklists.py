@@ -49,8 +49,10 @@ _LINK_ITEM_SHARE = 0.8
 # Links to other sites shorter than this many words on average are buttons, not titles.
 _MIN_TITLE_WORDS = 3
 
-# A list of this many story cards or more is a grid of other stories.
+# A list of this many story cards or more is a grid of other stories, when its items hold at
+# most this many characters on average.
 _MIN_CARDS = 3
+_MAX_CARD_CHARS = 500
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
 
 # What a teaser's label says, lower-cased, in the languages of the sites seen most.
@@ -197,14 +199,18 @@ def _links_to_site_page(heading: LexborNode, item: LexborNode, sites: frozenset[
 
 
 def is_card_list(node: LexborNode, sites: frozenset[str]) -> bool:
-    """True for a list of story cards: each item has a heading linking to a page of the site."""
+    """True for a list of story cards: each item has a heading linking to a page of the site.
+
+    Cards are short (a headline, a line or two, a byline); items that say more on average are
+    the article's own (the picks of a round-up, each linking to its review).
+    """
     if (node.tag or "") not in {"ul", "ol"}:
         return False
-    cards = 0
+    cards = size = 0
     for item in node.iter():
-        if item.tag != "li" or not text_len(item):
+        if item.tag != "li" or not (item_size := text_len(item)):
             continue
         if not any(_links_to_site_page(h, item, sites) for h in item.css(_HEADINGS)):
             return False
-        cards += 1
-    return cards >= _MIN_CARDS
+        cards, size = cards + 1, size + item_size
+    return cards >= _MIN_CARDS and size <= _MAX_CARD_CHARS * cards
