@@ -146,7 +146,7 @@ def main() -> None:
         sites = build_web(Path(tmp), args.hosts, args.pages)
         ready: Queue[dict[int, str]] = multiprocessing.Queue()
         stop = multiprocessing.Event()
-        spent: Queue[float] = multiprocessing.Queue()
+        spent: Queue[tuple[float, float]] = multiprocessing.Queue()
         count = max(1, min(args.servers, len(sites)))
         servers = [
             multiprocessing.Process(
