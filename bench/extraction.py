@@ -23,6 +23,10 @@ readability pages it gets ``extract(html, output_format="xml", with_metadata=Tru
 whose ``<doc title>`` is its title. Timings are per call, one core, the input already in
 memory; pages/s is pages over the summed call times.
 
+The scores come from ``parse_article`` (extract whatever the page holds); last, the pages a
+run would not store because ``parse_page`` calls them no article (a listing, a notice) are
+listed with the reason: on these corpora of article pages, each is a page a run would lose.
+
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/extraction.py             # both systems, side by side
     .venv/bin/python bench/extraction.py --ingest-only --worst 10
@@ -48,7 +52,8 @@ from xml.etree import ElementTree as ET
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ingest.parse.html import parse_article
+from ingest.items import NotAnArticle
+from ingest.parse.html import parse_article, parse_page
 from ingest.parse.text import normalize_whitespace
 
 if TYPE_CHECKING:
@@ -437,6 +442,22 @@ def _print_speed(ours: list[float], theirs: list[float]) -> None:
         print(_row(label, _speed(ours)[i], other, ".1f"))
 
 
+def _print_not_stored(pages: list[Page]) -> None:
+    """The pages a run would not store as articles (``parse_page``), with its reasons.
+
+    The scores above come from ``parse_article``, which extracts whatever a page holds; a run
+    first asks whether the page is an article at all, and these pages would be lost to it.
+    """
+    rejected = [
+        (page, verdict)
+        for page in pages
+        if isinstance(verdict := parse_page(page.html, page.url), NotAnArticle)
+    ]
+    print(f"\nnot stored by a run (parse_page): {len(rejected)} of {len(pages)} pages")
+    for page, verdict in rejected:
+        print(f"  {page.corpus:<11} {page.name[:24]:<24} {verdict.reason}")
+
+
 def main() -> int:
     """Score both corpora and print the figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
@@ -471,6 +492,7 @@ def main() -> int:
         if args.worst:
             worst(pages, ours, outputs, args.worst)
     _print_speed(all_ours.ms, all_theirs.ms)
+    _print_not_stored(zyte + readability)
     if args.write_floors:
         write_floors(zyte + readability, all_ours)
     return 0
