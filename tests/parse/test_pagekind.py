@@ -92,3 +92,15 @@ def test_cards_linked_whole_make_a_listing() -> None:
     page = parse_page(_page(f"<main><h1>Latest</h1>{cards}</main>"), URL)
     assert isinstance(page, NotAnArticle)
     assert page.reason.startswith("listing page: 5 headings"), page.reason
+
+
+def test_teasers_to_the_sites_other_hosts_count() -> None:
+    """Headline links to ``www.`` or a subdomain of the page's host are the site's pages too."""
+    cards = "".join(
+        f'<div><h3><a href="https://{host}/2024/04/story-{i}/">Another story {i}</a></h3>'
+        f"<p>{FILLER}</p></div>"
+        for i, host in enumerate(["www.news.example", "sport.news.example"] * 2)
+    )
+    page = parse_page(_page(f"<main><h1>Latest</h1>{cards}</main>"), URL)
+    assert isinstance(page, NotAnArticle)
+    assert page.reason.startswith("listing page: 4 headings"), page.reason

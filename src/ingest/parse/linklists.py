@@ -24,6 +24,7 @@ __all__ = [
     "is_link_heavy",
     "is_link_list_chrome",
     "is_teaser",
+    "links_to_site",
     "site_hosts",
 ]
 
@@ -93,6 +94,11 @@ def _same_site(host: str, sites: frozenset[str]) -> bool:
     return host in sites or any(
         host.endswith("." + site) or site.endswith("." + host) for site in sites
     )
+
+
+def links_to_site(link: LexborNode, sites: frozenset[str]) -> bool:
+    """True when ``link`` points to another page of the site (``sites`` as :func:`site_hosts`)."""
+    return _target(link, sites) == "site"
 
 
 def _target(link: LexborNode, sites: frozenset[str]) -> str:
@@ -188,12 +194,12 @@ def _links_to_site_page(heading: LexborNode, item: LexborNode, sites: frozenset[
     parent = heading.parent
     while parent is not None and parent.mem_id != item.mem_id:
         if parent.tag == "a":
-            return _target(parent, sites) == "site"
+            return links_to_site(parent, sites)
         parent = parent.parent
     links = heading.css("a[href]")
     return (
         len(links) == 1
-        and _target(links[0], sites) == "site"
+        and links_to_site(links[0], sites)
         and text_len(links[0]) == text_len(heading)
     )
 

@@ -13,8 +13,8 @@ __all__ = ["MAX_NOTICE_CHARS", "listing_reason", "notice_reason"]
 import re
 import statistics
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
+from ingest.parse.linklists import links_to_site, site_hosts
 from ingest.parse.text import normalize_whitespace
 from ingest.parse.tree import is_inside, outermost, text_len
 
@@ -80,27 +80,23 @@ def _norm_text(node: LexborNode) -> str:
     return normalize_whitespace(node.text(deep=True, separator=" "))
 
 
-def _to_site_page(link: LexborNode, url: str) -> bool:
-    href = (link.attributes.get("href") or "#").strip()
-    return not href.startswith("#") and urlsplit(urljoin(url, href)).netloc == urlsplit(url).netloc
-
-
 def _teaser_cards(content: LexborNode, url: str) -> list[LexborNode]:
     """The cards of headings that are one link to another page of the same site.
 
     A heading whose whole text is such a link stands for the block around it; a heading inside
     such a link (a whole card linked) for the link.
     """
+    sites = site_hosts(url)
     cards = []
     for heading in content.css("h1, h2, h3, h4"):
         around = heading.parent
         while around is not None and around.tag != "a" and around.mem_id != content.mem_id:
             around = around.parent
         if around is not None and around.tag == "a":
-            if _to_site_page(around, url):
+            if links_to_site(around, sites):
                 cards.append(around)
             continue
-        links = [a for a in heading.css("a[href]") if _to_site_page(a, url)]
+        links = [a for a in heading.css("a[href]") if links_to_site(a, sites)]
         if len(links) == 1 and _norm_text(links[0]) == _norm_text(heading):
             cards.append(heading.parent or heading)
     return cards
