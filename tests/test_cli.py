@@ -282,3 +282,38 @@ def test_extract_a_directory_as_a_json_array(runner):
     titles = [article["title"] for article in json.loads(result.output)]
     assert len(titles) == 4
     assert "Can I Use Vitamin A Serum After Microneedling?" in titles
+
+
+def test_extract_with_content_and_drop_selectors(runner):
+    """--content picks the content root, --drop removes parts; a bad selector is a usage error."""
+    page = REPO / "fixtures" / "skincare" / "site" / ARTICLE.strip("/") / "index.html"
+    plain = json.loads(runner.invoke(cli, ["extract", str(page)]).output)
+    assert any(s["heading"] == "Understanding Microneedling" for s in plain["sections"])
+    result = runner.invoke(cli, ["extract", str(page), "--content", "article", "--drop", "h2"])
+    assert result.exit_code == 0, result.output
+    headings = [s["heading"] for s in json.loads(result.output)["sections"]]
+    assert "Understanding Microneedling" not in headings
+    bad = runner.invoke(cli, ["extract", str(page), "--drop", "div["])
+    assert bad.exit_code == ExitCode.USAGE
+    assert "not a CSS selector: 'div['" in bad.output
+
+
+def test_extract_uses_a_sites_selectors_from_the_sites_file(runner, tmp_path):
+    """--source FILE --site NAME applies that site's extract: block; the two go together."""
+    page = REPO / "fixtures" / "skincare" / "site" / ARTICLE.strip("/") / "index.html"
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(
+        "sites:\n  - name: skincare\n    url: http://127.0.0.1:8765/\n    extract: {drop: [h2]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        cli, ["extract", str(page), "--source", str(sites), "--site", "skincare"]
+    )
+    assert result.exit_code == 0, result.output
+    headings = [s["heading"] for s in json.loads(result.output)["sections"]]
+    assert "Understanding Microneedling" not in headings
+    alone = runner.invoke(cli, ["extract", str(page), "--site", "skincare"])
+    assert alone.exit_code == ExitCode.USAGE
+    missing = runner.invoke(cli, ["extract", str(page), "--source", str(sites), "--site", "nope"])
+    assert missing.exit_code == ExitCode.USAGE
+    assert "no site named nope" in missing.output

@@ -164,7 +164,7 @@ def test_extract_a_url_compares_with_the_stored_site_on_its_host(runner, db, sit
             ["extract", "http://127.0.0.1:9/page/", "--no-boilerplate"],
             "no stored site is on the host of http://127.0.0.1:9/page/; name one with --site",
         ),
-        (["extract", str(PAGE), "--site", "glow"], "apply only with --no-boilerplate"),
+        (["extract", str(PAGE), "--site", "glow"], "--site and --source go together"),
     ],
     ids=["file-without-site", "unknown-site", "unknown-host", "site-without-flag"],
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.config import DEFAULT_DATABASE, Config, load_config
+from ingest.config import DEFAULT_DATABASE, Config, ExtractConfig, load_config
 from ingest.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,6 +129,28 @@ def test_every_field_is_documented():
     text = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
     from ingest.config import DedupeConfig, FetchConfig, ParseConfig, SiteConfig  # noqa: PLC0415
 
-    for model in (Config, SiteConfig, FetchConfig, ParseConfig, DedupeConfig):
+    for model in (Config, SiteConfig, ExtractConfig, FetchConfig, ParseConfig, DedupeConfig):
         for name in model.model_fields:
             assert f"`{name}`" in text, name
+
+
+def test_extract_overrides_are_read_and_their_selectors_checked(tmp_path):
+    """A site's extract: block gives its selectors; one lexbor cannot parse names its line."""
+    path = _write(
+        tmp_path,
+        "sites:\n  - name: a\n    url: http://a.example/\n    extract:\n"
+        "      content: 'article .body'\n      drop: ['.share', 'aside.promo']\n"
+        "  - {name: b, url: 'http://b.example/'}\n",
+    )
+    a, b = load_config(path, environ={}).sites
+    assert a.extract == ExtractConfig(content="article .body", drop=(".share", "aside.promo"))
+    assert b.extract is None
+    bad = _write(
+        tmp_path,
+        "sites:\n  - name: a\n    url: http://a.example/\n    extract:\n      drop: ['div[']\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(bad, environ={})
+    (problem,) = info.value.problems
+    assert (problem.line, problem.path) == (5, "sites[0].extract.drop")
+    assert "not a CSS selector: 'div['" in problem.message

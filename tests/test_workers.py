@@ -12,7 +12,9 @@ from typing import Any
 import psutil
 import pytest
 
+from ingest.config import ExtractConfig
 from ingest.errors import ParseError
+from ingest.items import Article
 from ingest.parse.html import parse_article, parse_page
 from ingest.workers import ParsePool
 
@@ -64,6 +66,21 @@ async def test_results_equal_in_process_parsing_on_the_fixture_pages():
             assert await pool.parse_page(content, url) == parse_page(content, url)
             got = await pool.parse_article(content, url, charset="utf-8")
             assert got == parse_article(content, url, charset="utf-8")
+
+
+async def test_a_sites_selectors_reach_the_worker():
+    """Content and drop selectors parse in a worker as in-process, and change the result."""
+    rules = ExtractConfig(content="article", drop=("h2, h3, h4, h5, h6", "ul, ol"))
+    async with ParsePool(workers=1) as pool:
+        for path in PAGES:
+            content, url = path.read_bytes(), f"https://example.com/{path.parent.name}/"
+            got = await pool.parse_page(content, url, rules=rules)
+            assert got == parse_page(content, url, rules=rules)
+            if isinstance(got, Article):
+                assert got != parse_page(content, url)
+                assert all(s.level == 0 and not s.lists for s in got.sections)
+            article = await pool.parse_article(content, url, charset="utf-8", rules=rules)
+            assert article == parse_article(content, url, charset="utf-8", rules=rules)
 
 
 async def test_a_pathological_page_is_killed_at_the_limit_and_the_next_call_works():

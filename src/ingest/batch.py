@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from ingest.config import FetchConfig
     from ingest.items import Article
+    from ingest.parse.html import ContentRules
     from ingest.workers import ParsePool
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -83,12 +84,14 @@ async def extract_many(
     config: FetchConfig,
     pool: ParsePool | None = None,
     concurrency: int = 8,
+    rules: ContentRules | None = None,
 ) -> AsyncGenerator[tuple[str, Article | None, str | None], None]:
     """Extract every target; yield ``(target, article, None)`` or ``(target, None, error)``.
 
     At most ``concurrency`` targets are fetched or parsed at once. Results come in the order of
     ``targets``. URLs are fetched wherever they point (loopback included: the user typed them);
-    without ``pool`` pages are parsed in a thread.
+    without ``pool`` pages are parsed in a thread. ``rules`` (a content selector, parts to
+    drop) apply to every target.
     """
     limit = asyncio.Semaphore(max(1, concurrency))
     window: deque[asyncio.Task[tuple[str, Article | None, str | None]]] = deque()
@@ -100,7 +103,9 @@ async def extract_many(
         async def one(target: str) -> tuple[str, Article | None, str | None]:
             async with limit:
                 try:
-                    article = await _extract(target, client=client, config=config, pool=pool)
+                    article = await _extract(
+                        target, client=client, config=config, pool=pool, rules=rules
+                    )
                 except IngestError as exc:
                     return target, None, str(exc)
             return target, article, None
@@ -119,7 +124,12 @@ async def extract_many(
 
 
 async def _extract(
-    target: str, *, client: httpx.AsyncClient | None, config: FetchConfig, pool: ParsePool | None
+    target: str,
+    *,
+    client: httpx.AsyncClient | None,
+    config: FetchConfig,
+    pool: ParsePool | None,
+    rules: ContentRules | None,
 ) -> Article:
     if is_url(target):
         assert client is not None
@@ -129,8 +139,8 @@ async def _extract(
         content, url = await asyncio.to_thread(_read_file, target)
         charset = None
     if pool is not None:
-        return await pool.parse_article(content, url, charset=charset)
-    return await asyncio.to_thread(parse_article, content, url, charset=charset)
+        return await pool.parse_article(content, url, charset=charset, rules=rules)
+    return await asyncio.to_thread(parse_article, content, url, charset=charset, rules=rules)
 
 
 def _read_file(target: str) -> tuple[bytes, str]:

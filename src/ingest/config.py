@@ -9,7 +9,15 @@ at once, each with file, line and key path::
 
 from __future__ import annotations
 
-__all__ = ["Config", "DedupeConfig", "FetchConfig", "ParseConfig", "SiteConfig", "load_config"]
+__all__ = [
+    "Config",
+    "DedupeConfig",
+    "ExtractConfig",
+    "FetchConfig",
+    "ParseConfig",
+    "SiteConfig",
+    "load_config",
+]
 
 import difflib
 import ipaddress  # noqa: TC003  (pydantic resolves the annotations at runtime)
@@ -21,6 +29,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from ingest.errors import ConfigError, ConfigProblem
 
@@ -30,6 +39,36 @@ DEFAULT_USER_AGENT = "ingest/0.1 (+https://github.com/ingest-project/ingest)"
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+def _css_selector(selector: str) -> str:
+    """``selector`` when lexbor can parse it as CSS; a ValueError saying so otherwise."""
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except SelectolaxError:
+        msg = f"not a CSS selector: {selector!r}"
+        raise ValueError(msg) from None
+    return selector
+
+
+class ExtractConfig(_Model):
+    """Per-site extraction overrides, for a site the general rules get wrong (never needed)."""
+
+    content: str | None = None
+    """CSS selector of the article's content root: its first match is the content (the general
+    rules when nothing matches)."""
+    drop: tuple[str, ...] = ()
+    """CSS selectors of parts to remove before extraction (every match)."""
+
+    @field_validator("content")
+    @classmethod
+    def _content_selector(cls, value: str | None) -> str | None:
+        return None if value is None else _css_selector(value)
+
+    @field_validator("drop")
+    @classmethod
+    def _drop_selectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_css_selector(selector) for selector in value)
 
 
 class SiteConfig(_Model):
@@ -55,6 +94,8 @@ class SiteConfig(_Model):
     """Fetch and store the site's ``/ads.txt``."""
     app_adstxt: bool = False
     """The site is an app developer's: also fetch and store its ``/app-ads.txt``."""
+    extract: ExtractConfig | None = None
+    """CSS selectors for the site's content root and for parts to drop (see below)."""
 
     @field_validator("url")
     @classmethod

@@ -40,12 +40,14 @@ from typing import TYPE_CHECKING, Self
 from ingest.collector import collecting_less
 from ingest.errors import ParseError
 from ingest.items import Article, NotAnArticle
-from ingest.parse.html import parse_article, parse_page
+from ingest.parse.html import Selectors, parse_article, parse_page
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
     from types import TracebackType
     from typing import BinaryIO
+
+    from ingest.parse.html import ContentRules
 
 log = logging.getLogger(__name__)
 
@@ -212,25 +214,40 @@ class ParsePool:
         self._live.clear()
 
     async def parse_page(
-        self, content: bytes, url: str, *, charset: str | None = None
+        self,
+        content: bytes,
+        url: str,
+        *,
+        charset: str | None = None,
+        rules: ContentRules | None = None,
     ) -> Article | NotAnArticle:
         """:func:`ingest.parse.html.parse_page` in a worker, under the pool's time limit."""
-        result = await self._run("page", content, url, charset)
+        result = await self._run("page", content, url, charset, rules)
         assert isinstance(result, Article | NotAnArticle)
         return result
 
     async def parse_article(
-        self, content: bytes, url: str, *, charset: str | None = None
+        self,
+        content: bytes,
+        url: str,
+        *,
+        charset: str | None = None,
+        rules: ContentRules | None = None,
     ) -> Article:
         """:func:`ingest.parse.html.parse_article` in a worker, under the pool's time limit."""
-        result = await self._run("article", content, url, charset)
+        result = await self._run("article", content, url, charset, rules)
         assert isinstance(result, Article)
         return result
 
-    async def _run(self, kind: str, content: bytes, url: str, charset: str | None) -> object:
+    async def _run(
+        self, kind: str, content: bytes, url: str, charset: str | None, rules: ContentRules | None
+    ) -> object:
         if not self._open:
             raise RuntimeError("the parse pool is not open")
-        request = pickle.dumps((kind, content, url, charset), protocol=pickle.HIGHEST_PROTOCOL)
+        plain = Selectors.of(rules)  # the worker never loads the config models
+        request = pickle.dumps(
+            (kind, content, url, charset, plain), protocol=pickle.HIGHEST_PROTOCOL
+        )
         worker = await self._idle.get()
         try:
             worker, (status, value) = await self._call(worker, request, url)
@@ -367,10 +384,11 @@ def _answer_requests(requests: BinaryIO, send: Callable[[bytes], None]) -> None:
         if len(header) < _HEADER.size:
             return
         (size,) = _HEADER.unpack(header)
-        kind, content, url, charset = pickle.loads(requests.read(size))  # noqa: S301
+        kind, content, url, charset, rules = pickle.loads(requests.read(size))  # noqa: S301
         parse = parse_page if kind == "page" else parse_article
         try:
-            answer = pickle.dumps(("ok", parse(content, url, charset=charset)), protocol=-1)
+            page = parse(content, url, charset=charset, rules=rules)
+            answer = pickle.dumps(("ok", page), protocol=-1)
         except Exception as exc:  # noqa: BLE001  (sent back and re-raised in the caller)
             exc.add_note("".join(traceback.format_exception(exc)))
             try:

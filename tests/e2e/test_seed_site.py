@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from ingest.config import Config, SiteConfig
+from ingest.config import Config, ExtractConfig, SiteConfig
 from ingest.errors import StoreError
 from ingest.pipeline import run
 from ingest.render import section_to_dict
@@ -230,3 +230,20 @@ async def test_an_article_that_cannot_be_stored_fails_alone(
         urls = set(await session.scalars(select(ArticleRow.url)))
     assert len(urls) == 2
     assert not any(url.endswith(bad) for url in urls)
+
+
+async def test_a_sites_extract_selectors_shape_what_a_run_stores(
+    site: FixtureServer, database: Database
+):
+    """sites.yaml's extract: block reaches the parse workers: dropped parts are not stored."""
+    config = _config(site, extract=ExtractConfig(content="article", drop=("h2", "ul")))
+    report = await run(config, database=database)
+    assert report.ok
+    assert report.total("articles") == len(ARTICLES)
+    async with database.session() as session:
+        for golden in ARTICLES.values():
+            stored = await queries.get_article(session, _url(site, golden))
+            assert stored is not None, golden["url"]
+            assert stored.title == golden["extract"]["title"]
+            assert all(s.section.level != 2 for s in stored.sections), golden["url"]
+            assert not any(s.section.lists for s in stored.sections), golden["url"]

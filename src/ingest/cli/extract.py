@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from pydantic import ValidationError
 
 from ingest.batch import expand_inputs, extract_many, is_url
 from ingest.cli.app import CONFIG_DB_OPTION, ExitCode, cli, fail, guarded
-from ingest.config import DEFAULT_DATABASE, DedupeConfig, FetchConfig, load_config
+from ingest.config import DEFAULT_DATABASE, DedupeConfig, ExtractConfig, FetchConfig, load_config
+from ingest.errors import ConfigError
 from ingest.pipeline.boilerplate import BoilerplateFilter, sites_of
 from ingest.render import article_to_dict, article_to_markdown, article_to_text
 from ingest.store.db import Database
@@ -61,19 +63,33 @@ if TYPE_CHECKING:
     help="Leave out the sections that match a stored site's boilerplate (reads --db, never "
     "writes it).",
 )
+@click.option(
+    "--content",
+    "content_selector",
+    default=None,
+    metavar="SELECTOR",
+    help="CSS selector of the content root (its first match), as a site's 'extract: content:'.",
+)
+@click.option(
+    "--drop",
+    "drop_selectors",
+    multiple=True,
+    metavar="SELECTOR",
+    help="CSS selector of parts to remove first (repeatable), as a site's 'extract: drop:'.",
+)
 @CONFIG_DB_OPTION
 @click.option(
     "--site",
     default=None,
-    help="With --no-boilerplate: the stored site to compare with.  "
-    "[default: the stored site on the URL's host]",
+    help="The site (of --source) whose 'extract:' selectors apply; with --no-boilerplate, the "
+    "stored site to compare with.  [default: the stored site on the URL's host]",
 )
 @click.option(
     "--source",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="With --no-boilerplate: the sites file whose 'dedupe:' settings and 'database:' apply.  "
-    "[default: the default settings]",
+    help="The sites file of --site; with --no-boilerplate, whose 'dedupe:' settings and "
+    "'database:' apply.  [default: the default settings]",
 )
 def extract_command(  # noqa: PLR0917  (one parameter per option)
     targets: tuple[str, ...],
@@ -81,6 +97,8 @@ def extract_command(  # noqa: PLR0917  (one parameter per option)
     workers: int | None,
     timeout: float,
     no_boilerplate: bool,
+    content_selector: str | None,
+    drop_selectors: tuple[str, ...],
     database: str | None,
     site: str | None,
     source: Path | None,
@@ -89,6 +107,10 @@ def extract_command(  # noqa: PLR0917  (one parameter per option)
 
     Inputs are fetched and parsed in parallel, in worker processes, each page under a time
     limit; results come out in input order. Exits 1 when any input failed.
+
+    --content and --drop set the content root and remove parts by CSS selectors, for a site
+    the general rules get wrong; once right, put them in the site's 'extract:' block of the
+    sites file (docs/config.md), which --source FILE --site NAME applies here too.
 
     --no-boilerplate compares each page's sections with the stored sections of its site (--site,
     else the stored site on the URL's host) as a run would, and leaves out those matching one
@@ -101,14 +123,17 @@ def extract_command(  # noqa: PLR0917  (one parameter per option)
       ingest extract saved-pages/ --format jsonl > articles.jsonl
       cat urls.txt | ingest extract - --format jsonl
       ingest extract page.html --no-boilerplate --site skincare --db sqlite:///ingest.db
+      ingest extract page.html --content "div.post-body" --drop ".share-bar" --drop ".promo"
+      ingest extract page.html --source config/sites.yaml --site skincare
     """  # noqa: D301
     inputs = expand_inputs(targets)
     if not inputs:
         fail("no inputs: the directories given hold no .html files", ExitCode.USAGE)
+    rules = _rules(content_selector, drop_selectors, site, source, database)
     if not no_boilerplate:
-        if site is not None or source is not None:
-            fail("--site and --source apply only with --no-boilerplate", ExitCode.USAGE)
-        failed = guarded(_extract(inputs, fmt, workers, timeout))
+        if (site is None) != (source is None):
+            fail("--site and --source go together (or with --no-boilerplate)", ExitCode.USAGE)
+        failed = guarded(_extract(inputs, fmt, workers, timeout, rules=rules))
     else:
         files = [target for target in inputs if not is_url(target)]
         if site is None and files:
@@ -118,10 +143,36 @@ def extract_command(  # noqa: PLR0917  (one parameter per option)
                 ExitCode.USAGE,
             )
         failed = guarded(
-            _without_boilerplate(inputs, fmt, workers, timeout, database, site, source)
+            _without_boilerplate(inputs, fmt, workers, timeout, database, site, source, rules)
         )
     if failed:
         sys.exit(ExitCode.FAILURES)
+
+
+def _rules(
+    content: str | None,
+    drop: tuple[str, ...],
+    site: str | None,
+    source: Path | None,
+    database: str | None,
+) -> ExtractConfig | None:
+    """The selectors given as options, else those of ``site`` in ``source``, else None."""
+    if content is not None or drop:
+        try:
+            return ExtractConfig(content=content, drop=drop)
+        except ValidationError as exc:
+            problems = "; ".join(str(error["msg"]) for error in exc.errors())
+            fail(f"--content/--drop: {problems}", ExitCode.USAGE)
+    if site is None or source is None:
+        return None
+    try:
+        config = load_config(source, database=database)
+    except ConfigError as exc:
+        fail(f"config error:\n{exc}", ExitCode.USAGE)
+    named = next((entry for entry in config.sites if entry.name == site), None)
+    if named is None:
+        fail(f"{source}: no site named {site}", ExitCode.USAGE)
+    return named.extract
 
 
 async def _without_boilerplate(  # noqa: PLR0917  (the command's options)
@@ -132,6 +183,7 @@ async def _without_boilerplate(  # noqa: PLR0917  (the command's options)
     database: str | None,
     site: str | None,
     source: Path | None,
+    rules: ExtractConfig | None,
 ) -> int:
     if source is not None:
         config = load_config(source, database=database)
@@ -160,7 +212,7 @@ async def _without_boilerplate(  # noqa: PLR0917  (the command's options)
             async with db.session() as session:  # read only: never committed
                 return await leave_out.apply(session, site_id, article)
 
-        return await _extract(inputs, fmt, workers, page_seconds, keep)
+        return await _extract(inputs, fmt, workers, page_seconds, keep, rules=rules)
     finally:
         await db.dispose()
 
@@ -171,13 +223,15 @@ async def _extract(
     workers: int | None,
     page_seconds: float,
     keep: Callable[[str, Article], Awaitable[Article]] | None = None,
+    *,
+    rules: ExtractConfig | None = None,
 ) -> int:
     failed = 0
     many = len(inputs) > 1
     count = min(workers or os.cpu_count() or 1, len(inputs))
     async with (
         ParsePool(workers=count, timeout=page_seconds) as pool,
-        aclosing(extract_many(inputs, config=FetchConfig(), pool=pool)) as results,
+        aclosing(extract_many(inputs, config=FetchConfig(), pool=pool, rules=rules)) as results,
     ):
         first = True
         async for target, article, error in results:

@@ -156,7 +156,9 @@ async def _parse_fetched(
     encoding = detect_encoding(result.content, result.charset)
     record = replace(record, charset=encoding)
     try:
-        page = await ctx.parser.parse_page(result.content, result.final_url, charset=encoding)
+        page = await ctx.parser.parse_page(
+            result.content, result.final_url, charset=encoding, rules=site.extract
+        )
     except ParseError as exc:
         report.fail(site.name, result.url, exc)
         failed = replace(record, outcome="failed", error_kind=exc.kind, error_message=str(exc))
