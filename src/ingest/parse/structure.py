@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ingest.items import ListBlock, Section
+from ingest.parse.outline import outline_levels
 from ingest.parse.text import normalize_whitespace, repeats_title, same_words
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ class _SectionBuilder:
     lists: list[ListBlock] = field(default_factory=list)
     inline: list[str | None] = field(default_factory=list)
     """Text met outside a block; ``None`` marks a ``<br>``."""
+    levels: dict[int, int] = field(default_factory=dict)
+    """Heading levels from the outline, by ``mem_id`` (:mod:`ingest.parse.outline`)."""
 
     def _before_text(self) -> bool:
         """True while no text has been met (the title and standfirst come before any)."""
@@ -206,14 +209,13 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
     if tag in HEADINGS:
         builder.flush()
         heading = node_text(node)
-        level = HEADINGS[tag]
         if (
             node.mem_id != skip_id
             and heading
-            and not (level <= _TITLE_LEVEL and builder.repeats_title(heading))
+            and not (HEADINGS[tag] <= _TITLE_LEVEL and builder.repeats_title(heading))
             and not builder.is_standfirst(heading)
         ):
-            builder.start(heading, level)
+            builder.start(heading, builder.levels.get(node.mem_id, HEADINGS[tag]))
     elif tag in {"ul", "ol"}:
         return _visit_list(node, builder)
     elif tag == "table" and all(
@@ -239,10 +241,13 @@ def build_sections(
     a piece of it, as a headline split into a kicker and a line): its text is the title's.
     A heading before any text saying what ``description`` says is the standfirst (the
     description keeps it), not a section. Headings with nothing after them to the end go
-    (labels of chrome already removed).
+    (labels of chrome already removed). A heading's level is its tag's, or the outline's
+    on a page that heads its sections with ``<h1>`` (:func:`ingest.parse.outline.outline_levels`).
     """
     skip_id = title_h1.mem_id if title_h1 is not None else None
-    builder = _SectionBuilder(title=title, description=description)
+    builder = _SectionBuilder(
+        title=title, description=description, levels=outline_levels(root, title_h1)
+    )
     stack: list[LexborNode | None] = list(reversed(list(root.iter(include_text=True))))
     while stack:
         node = stack.pop()
