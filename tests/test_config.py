@@ -135,7 +135,7 @@ def test_every_field_is_documented():
 
 
 def test_extract_overrides_are_read_and_their_selectors_checked(tmp_path):
-    """A site's extract: block gives its selectors; one lexbor cannot parse names its line."""
+    """A site's extract: block gives its selectors; one lexbor cannot parse is named by line."""
     path = _write(
         tmp_path,
         "sites:\n  - name: a\n    url: http://a.example/\n    extract:\n"
@@ -147,10 +147,11 @@ def test_extract_overrides_are_read_and_their_selectors_checked(tmp_path):
     assert b.extract is None
     bad = _write(
         tmp_path,
-        "sites:\n  - name: a\n    url: http://a.example/\n    extract:\n      drop: ['div[']\n",
+        "sites:\n  - name: a\n    url: http://a.example/\n    extract:\n      drop:\n"
+        "        - '.share'\n        - 'div['\n",
     )
     with pytest.raises(ConfigError) as info:
         load_config(bad, environ={})
     (problem,) = info.value.problems
-    assert (problem.line, problem.path) == (5, "sites[0].extract.drop")
+    assert (problem.line, problem.path) == (7, "sites[0].extract.drop[1]")
     assert "not a CSS selector: 'div['" in problem.message

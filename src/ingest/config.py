@@ -24,11 +24,19 @@ import ipaddress  # noqa: TC003  (pydantic resolves the annotations at runtime)
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from ingest.errors import ConfigError, ConfigProblem
@@ -51,24 +59,17 @@ def _css_selector(selector: str) -> str:
     return selector
 
 
+_Selector = Annotated[str, AfterValidator(_css_selector)]
+
+
 class ExtractConfig(_Model):
     """Per-site extraction overrides, for a site the general rules get wrong (never needed)."""
 
-    content: str | None = None
+    content: _Selector | None = None
     """CSS selector of the article's content root: its first match is the content (the general
     rules when nothing matches)."""
-    drop: tuple[str, ...] = ()
+    drop: tuple[_Selector, ...] = ()
     """CSS selectors of parts to remove before extraction (every match)."""
-
-    @field_validator("content")
-    @classmethod
-    def _content_selector(cls, value: str | None) -> str | None:
-        return None if value is None else _css_selector(value)
-
-    @field_validator("drop")
-    @classmethod
-    def _drop_selectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_css_selector(selector) for selector in value)
 
 
 class SiteConfig(_Model):
