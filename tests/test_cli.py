@@ -295,7 +295,7 @@ def test_extract_with_content_and_drop_selectors(runner):
     assert "Understanding Microneedling" not in headings
     bad = runner.invoke(cli, ["extract", str(page), "--drop", "div["])
     assert bad.exit_code == ExitCode.USAGE
-    assert "not a CSS selector: 'div['" in bad.output
+    assert "--content/--drop: not a CSS selector: 'div['" in bad.output
 
 
 def test_extract_uses_a_sites_selectors_from_the_sites_file(runner, tmp_path):

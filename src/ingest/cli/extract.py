@@ -161,7 +161,9 @@ def _rules(
         try:
             return ExtractConfig(content=content, drop=drop)
         except ValidationError as exc:
-            problems = "; ".join(str(error["msg"]) for error in exc.errors())
+            problems = "; ".join(
+                str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()
+            )
             fail(f"--content/--drop: {problems}", ExitCode.USAGE)
     if site is None or source is None:
         return None
