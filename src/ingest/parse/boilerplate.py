@@ -30,7 +30,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ingest.parse.linklists import is_card_list, is_link_heavy, is_teaser
-from ingest.parse.tree import elements, outermost, text_len
+from ingest.parse.tree import HEADING_TAGS, elements, outermost, text_len
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -208,7 +208,7 @@ def _attribute_reason(node: LexborNode, tag: str, attrs: dict[str, str | None]) 
     The rules are tried in order, the first that matches names the element (called for every
     element of a page: each test runs only when the ones before it failed).
     """
-    if tag == "header" and node.css_first("h1, h2, h3, h4, h5, h6") is None:
+    if tag == "header" and node.css_first(HEADING_TAGS) is None:
         return "header"
     if is_hidden(node, attrs):
         return "hidden"

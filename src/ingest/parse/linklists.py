@@ -20,6 +20,7 @@ from __future__ import annotations
 
 __all__ = [
     "TEASER_LABELS",
+    "headline_link",
     "is_card_list",
     "is_link_heavy",
     "is_link_list_chrome",
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ingest.parse.text import text_length
-from ingest.parse.tree import link_density, text_len
+from ingest.parse.tree import HEADING_TAGS, link_density, text_len
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -54,7 +55,6 @@ _MIN_TITLE_WORDS = 3
 # most this many characters on average.
 _MIN_CARDS = 3
 _MAX_CARD_CHARS = 500
-_HEADINGS = "h1, h2, h3, h4, h5, h6"
 
 # What a teaser's label says, lower-cased, in the languages of the sites seen most.
 TEASER_LABELS = (
@@ -185,23 +185,23 @@ def _is_contents(node: LexborNode, anchors: list[LexborNode]) -> bool:
     )
 
 
-def _links_to_site_page(heading: LexborNode, item: LexborNode, sites: frozenset[str]) -> bool:
-    """True when ``heading`` is all one link to another page of the site (a card's headline).
+def headline_link(
+    heading: LexborNode, within: LexborNode, sites: frozenset[str]
+) -> LexborNode | None:
+    """The link that makes ``heading`` a headline of another page of the site, else None.
 
-    The link is inside the heading and holds all its text, or around it (a whole card linked),
-    below ``item``.
+    That is a link around the heading below ``within`` (a whole card linked), or the one
+    link to the site inside it holding all its text.
     """
     parent = heading.parent
-    while parent is not None and parent.mem_id != item.mem_id:
+    while parent is not None and parent.mem_id != within.mem_id:
         if parent.tag == "a":
-            return links_to_site(parent, sites)
+            return parent if links_to_site(parent, sites) else None
         parent = parent.parent
-    links = heading.css("a[href]")
-    return (
-        len(links) == 1
-        and links_to_site(links[0], sites)
-        and text_len(links[0]) == text_len(heading)
-    )
+    links = [a for a in heading.css("a[href]") if links_to_site(a, sites)]
+    if len(links) == 1 and text_len(links[0]) == text_len(heading):
+        return links[0]
+    return None
 
 
 def is_card_list(node: LexborNode, sites: frozenset[str]) -> bool:
@@ -216,7 +216,7 @@ def is_card_list(node: LexborNode, sites: frozenset[str]) -> bool:
     for item in node.iter():
         if item.tag != "li" or not (item_size := text_len(item)):
             continue
-        if not any(_links_to_site_page(h, item, sites) for h in item.css(_HEADINGS)):
+        if not any(headline_link(h, item, sites) for h in item.css(HEADING_TAGS)):
             return False
         cards, size = cards + 1, size + item_size
     return cards >= _MIN_CARDS and size <= _MAX_CARD_CHARS * cards

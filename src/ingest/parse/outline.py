@@ -14,11 +14,12 @@ __all__ = ["outline_levels"]
 
 from typing import TYPE_CHECKING
 
+from ingest.parse.tree import HEADING_TAGS
+
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
 _SECTIONING = frozenset({"section", "article", "aside", "nav"})
-_HEADINGS = "h1, h2, h3, h4, h5, h6"
 _MIN_SECTION_H1 = 2
 _TOP, _DEEPEST = 2, 6
 
@@ -43,14 +44,14 @@ def outline_levels(root: LexborNode, title_h1: LexborNode | None) -> dict[int, i
     skip = title_h1.mem_id if title_h1 is not None else None
     if sum(1 for h in root.css("h1") if h.mem_id != skip) < _MIN_SECTION_H1:
         return {}  # the usual page: its tags tell the levels
-    headings = [h for h in root.css(_HEADINGS) if h.mem_id != skip]
+    headings = [h for h in root.css(HEADING_TAGS) if h.mem_id != skip]
     placed = {h.mem_id: _sectioning(h, root) for h in headings}
     base = min(placed[h.mem_id][0] for h in headings if h.tag == "h1")
     levels = {}
     for heading in headings:
         depth, section = placed[heading.mem_id]
         level = _TOP + max(0, depth - base)
-        first = next((h for h in section.css(_HEADINGS) if h.mem_id != skip), heading)
+        first = next((h for h in section.css(HEADING_TAGS) if h.mem_id != skip), heading)
         if first.mem_id != heading.mem_id and (heading.tag or "") > (first.tag or ""):
             level += 1  # a lower rank after the section's own heading: a subsection of it
         levels[heading.mem_id] = min(level, _DEEPEST)

@@ -14,8 +14,7 @@ import re
 import statistics
 from typing import TYPE_CHECKING
 
-from ingest.parse.linklists import links_to_site, site_hosts
-from ingest.parse.text import normalize_whitespace
+from ingest.parse.linklists import headline_link, site_hosts
 from ingest.parse.tree import is_inside, outermost, text_len
 
 if TYPE_CHECKING:
@@ -76,10 +75,6 @@ _MIN_ARTICLE_CHARS = 500
 _ARTICLE_CARD_FACTOR = 5
 
 
-def _norm_text(node: LexborNode) -> str:
-    return normalize_whitespace(node.text(deep=True, separator=" "))
-
-
 def _teaser_cards(content: LexborNode, url: str) -> list[LexborNode]:
     """The cards of headings that are one link to another page of the same site.
 
@@ -89,16 +84,9 @@ def _teaser_cards(content: LexborNode, url: str) -> list[LexborNode]:
     sites = site_hosts(url)
     cards = []
     for heading in content.css("h1, h2, h3, h4"):
-        around = heading.parent
-        while around is not None and around.tag != "a" and around.mem_id != content.mem_id:
-            around = around.parent
-        if around is not None and around.tag == "a":
-            if links_to_site(around, sites):
-                cards.append(around)
-            continue
-        links = [a for a in heading.css("a[href]") if links_to_site(a, sites)]
-        if len(links) == 1 and _norm_text(links[0]) == _norm_text(heading):
-            cards.append(heading.parent or heading)
+        link = headline_link(heading, content, sites)
+        if link is not None:
+            cards.append(link if is_inside(heading, link) else heading.parent or heading)
     return cards
 
 

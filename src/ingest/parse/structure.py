@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ingest.items import ListBlock, Section
 from ingest.parse.outline import outline_levels
 from ingest.parse.text import normalize_whitespace, repeats_title, same_words
+from ingest.parse.tree import HEADING_TAGS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_HEADING_SELECTOR = ", ".join(HEADINGS)
 _BLOCK_TAGS = frozenset(
     {
         *HEADINGS,
@@ -189,7 +189,7 @@ def _table_rows(node: LexborNode) -> Iterator[str]:
 
 def _visit_list(node: LexborNode, builder: _SectionBuilder) -> bool:
     """Hand a list to ``builder``; a list whose items have headings is sections laid out."""
-    if node.css_first(_HEADING_SELECTOR) is not None:
+    if node.css_first(HEADING_TAGS) is not None:
         return True  # a grid of features, the steps of a how-to: walk it like a <div>
     builder.flush()
     block = _list_block(node, len(builder.paragraphs))

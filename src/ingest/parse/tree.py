@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["elements", "is_inside", "link_density", "outermost", "text_len"]
+__all__ = ["HEADING_TAGS", "elements", "is_inside", "link_density", "outermost", "text_len"]
 
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,9 @@ from ingest.parse.text import text_length
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
+
+HEADING_TAGS = "h1, h2, h3, h4, h5, h6"
+"""A CSS selector of every heading element."""
 
 
 def text_len(node: LexborNode) -> int:
