@@ -97,16 +97,18 @@ class Section:
             yield block
         yield from self.paragraphs[done:]
 
+    def lines(self) -> Iterator[str]:
+        """Each paragraph and each list item, in order."""
+        for block in self.blocks():
+            if isinstance(block, str):
+                yield block
+            else:
+                yield from block.items
+
     @property
     def text(self) -> str:
         """The section's body as one string: paragraphs and list items in order, one per line."""
-        lines: list[str] = []
-        for block in self.blocks():
-            if isinstance(block, str):
-                lines.append(block)
-            else:
-                lines.extend(block.items)
-        return "\n".join(lines)
+        return "\n".join(self.lines())
 
 
 @dataclass(frozen=True, slots=True)

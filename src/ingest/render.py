@@ -178,6 +178,5 @@ def article_to_text(article: Article) -> str:
     for section in article.sections:
         if section.heading:
             out.append(section.heading)
-        for block in section.blocks():
-            out.extend([block] if isinstance(block, str) else block.items)
+        out.extend(section.lines())
     return "\n\n".join(out) + "\n"

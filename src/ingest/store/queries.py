@@ -6,8 +6,6 @@ values, never ORM objects.
 
 from __future__ import annotations
 
-import bisect
-
 __all__ = [
     "count_duplicate_groups",
     "get_adstxt",
@@ -20,6 +18,7 @@ __all__ = [
     "table_counts",
 ]
 
+import bisect
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
