@@ -83,15 +83,20 @@ def test_a_featured_card_among_cards_is_still_a_listing() -> None:
     assert page.reason.startswith("listing page"), page.reason
 
 
+def _latest_page_reason(cards: str) -> str:
+    """Why a "Latest" page holding ``cards`` is no article (it must be none)."""
+    page = parse_page(_page(f"<main><h1>Latest</h1>{cards}</main>"), URL)
+    assert isinstance(page, NotAnArticle)
+    return page.reason
+
+
 def test_cards_linked_whole_make_a_listing() -> None:
     """Headings inside links to the site's other pages (cards linked whole) are teasers."""
     cards = "".join(
         f'<div><a href="/2024/04/story-{i}/"><h3>Another story {i}</h3><p>{FILLER}</p></a></div>'
         for i in range(5)
     )
-    page = parse_page(_page(f"<main><h1>Latest</h1>{cards}</main>"), URL)
-    assert isinstance(page, NotAnArticle)
-    assert page.reason.startswith("listing page: 5 headings"), page.reason
+    assert _latest_page_reason(cards).startswith("listing page: 5 headings")
 
 
 def test_teasers_to_the_sites_other_hosts_count() -> None:
@@ -101,6 +106,4 @@ def test_teasers_to_the_sites_other_hosts_count() -> None:
         f"<p>{FILLER}</p></div>"
         for i, host in enumerate(["www.news.example", "sport.news.example"] * 2)
     )
-    page = parse_page(_page(f"<main><h1>Latest</h1>{cards}</main>"), URL)
-    assert isinstance(page, NotAnArticle)
-    assert page.reason.startswith("listing page: 4 headings"), page.reason
+    assert _latest_page_reason(cards).startswith("listing page: 4 headings")
