@@ -5,7 +5,8 @@ vocabulary, five per article; 5% are near-duplicates of an earlier section (a wo
 a sentence cut or added, the heading changed), each with its known original. Articles go
 through the shipped bulk path, ``SectionIndex.assign_many`` (keys, one index lookup per batch,
 the rule) then ``sections.insert_canonicals`` (canonical rows and their keys) and the occurrence
-rows, one transaction per ``--batch`` articles, as ``ingest dedupe --rebuild`` does. The lookup
+rows, ``--batch`` articles at a time as ``ingest dedupe --rebuild`` takes them, each batch its
+own transaction (a rebuild holds one for the whole; a run commits up to 64 pages). The lookup
 figure is the per-article path a run takes (``SectionIndex.assign``, one article against the
 full index). Printed per database:
 
@@ -198,6 +199,8 @@ def floor(path: Path, n: int, batch: int) -> dict[str, float]:
     The same schema (migrated by Alembic) and pragmas, the same statements through the stdlib
     driver: per batch one json_each lookup of every section's 12 keys, then the canonical rows
     (700 bytes of text), 12 random 64-bit keys per section, the pages, articles and occurrences.
+    The seconds each kind of statement took come back too (``lookup``, ``canonicals``,
+    ``keys``, ``articles``, ``occurrences``, ``commit``).
     """
     connection = sqlite3.connect(path)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
@@ -210,14 +213,24 @@ def floor(path: Path, n: int, batch: int) -> dict[str, float]:
         "SELECT band, canonical_id FROM section_bands WHERE segment IN (SELECT value FROM "
         "json_each(?)) AND band IN (SELECT value FROM json_each(?))"
     )
-    started = time.perf_counter()
+    spent: dict[str, float] = dict.fromkeys(FLOOR_PARTS, 0.0)
+    clock = time.perf_counter
+
+    def timed(part: str, since: float) -> float:
+        now = clock()
+        spent[part] += now - since
+        return now
+
+    started = clock()
     next_id = 1
     per_batch = batch * PER_ARTICLE
     for first in range(0, n, per_batch):
         count = min(per_batch, n - first)
         keys = [rng.getrandbits(63) for _ in range(12 * count)]
         segments = list(range(((next_id + count) >> 17) + 1))
+        mark = clock()
         connection.execute(lookup, (json.dumps(segments), json.dumps(keys))).fetchall()
+        mark = timed("lookup", mark)
         connection.executemany(
             "INSERT INTO canonical_sections (site_id, fingerprint, heading, text) VALUES (?,?,?,?)",
             [(site, f"{rng.getrandbits(128):032x}", "Heading", text) for _ in range(count)],
@@ -228,10 +241,12 @@ def floor(path: Path, n: int, batch: int) -> dict[str, float]:
                 "SELECT id FROM canonical_sections WHERE id >= ? ORDER BY id", (next_id,)
             )
         ]
+        mark = timed("canonicals", mark)
         connection.executemany(
             "INSERT INTO section_bands (segment, band, canonical_id) VALUES (?,?,?)",
             [(i >> 17, keys[k * 12 + j], i) for k, i in enumerate(ids) for j in range(12)],
         )
+        mark = timed("keys", mark)
         articles = []
         for a in range(count // PER_ARTICLE):
             url = f"https://f.example/{first + a}/"
@@ -246,6 +261,7 @@ def floor(path: Path, n: int, batch: int) -> dict[str, float]:
                     (page, site, url, url, "2026-01-01"),
                 ).lastrowid
             )
+        mark = timed("articles", mark)
         connection.executemany(
             "INSERT INTO section_occurrences (article_id, position, heading, level, canonical_id,"
             " similarity, rule) VALUES (?,?,?,?,?,?,?)",
@@ -254,11 +270,17 @@ def floor(path: Path, n: int, batch: int) -> dict[str, float]:
                 for k, i in enumerate(ids[: len(articles) * PER_ARTICLE])
             ],
         )
+        mark = timed("occurrences", mark)
         connection.commit()
+        timed("commit", mark)
         next_id = ids[-1] + 1
-    elapsed = time.perf_counter() - started
+    elapsed = clock() - started
     connection.close()
-    return {"rate": n / elapsed, "seconds": elapsed}
+    return {"rate": n / elapsed, "seconds": elapsed, **spent}
+
+
+FLOOR_PARTS = ("lookup", "canonicals", "keys", "articles", "occurrences", "commit")
+"""The statements :func:`floor` times apart, in the order it runs them."""
 
 
 def _now() -> datetime:
@@ -353,7 +375,9 @@ async def main() -> None:
     if alone is not None:
         print(
             f"SQLite alone, same rows and lookups through the stdlib driver: {alone['rate']:,.0f}"
-            f" sections/s ({alone['seconds']:.1f} s)"
+            f" sections/s ({alone['seconds']:.1f} s: "
+            + ", ".join(f"{part} {alone[part]:.1f}" for part in FLOOR_PARTS)
+            + ")"
         )
         if "SQLite" in results:
             print(
