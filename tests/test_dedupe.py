@@ -28,7 +28,13 @@ from ingest.dedupe import (
 )
 from ingest.dedupe.features import words_of
 from ingest.items import ListBlock, Section
-from ingest.pipeline.sections import SectionIndex, _Batch, _Features, _Limits
+from ingest.pipeline.sections import (
+    SectionIndex,
+    _Batch,
+    _Features,
+    _Limits,
+    _possible_candidates,
+)
 
 PAIRS = json.loads((Path(__file__).parent / "dedupe_pairs.json").read_text(encoding="utf-8"))
 CASES = [
@@ -339,6 +345,25 @@ _FACT_WORDS = ["Riverside", "opens", "9.", "Then", "(Salt", "12,500", "x:", "y;"
 def test_facts_follow_their_definition(text):
     """Facts found in one pass equal the word-by-word definition (numbers, mid-sentence names)."""
     assert facts(text) == _facts_by_prefix(text)
+
+
+def test_only_stored_sections_that_can_be_candidates_are_loaded():
+    """One shared band is not enough to compare texts: such stored sections stay in the database.
+
+    Two bands, the exact key or the heading make a candidate; a key over its limit counts for
+    nothing, so its sections are left out too.
+    """
+    config = DedupeConfig(min_bands=2, common_band=3)
+    keys = [SectionKeys(exact=1, bands=(10, 11, 12), heading=50)]
+    found = {
+        10: [101, 102],  # 101 shares two bands, 102 one
+        11: [101],
+        12: [103, 104, 105, 106],  # over common_band: no candidates
+        1: [107],  # the same text
+        50: [108],  # the same heading
+    }
+    limits = _Limits(config, keys)
+    assert _possible_candidates(found, keys, limits, config.min_bands) == {101, 107, 108}
 
 
 def test_a_key_over_its_limit_finds_nothing_and_is_not_stored_again():

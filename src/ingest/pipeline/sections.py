@@ -114,7 +114,7 @@ class SectionIndex:
             session, {key for k in keys for key in k.stored}, self._config.common_band + 1
         )
         limits = _Limits(self._config, keys)
-        wanted = {i for key, ids in found.items() if len(ids) <= limits.of(key) for i in ids}
+        wanted = _possible_candidates(found, keys, limits, self._config.min_bands)
         stored = {c.id: c for c in await sections.canonical_sections(session, sorted(wanted))}
         if len(self._prepared) > _PREPARED_KEPT:
             self._prepared.clear()
@@ -165,6 +165,33 @@ def _assigning(
             if new_keys is not None:
                 founded[match.canonical.fingerprint] = new_keys
         yield tuple(matches), founded
+
+
+def _possible_candidates(
+    found: dict[int, list[int]], keys: Sequence[SectionKeys], limits: _Limits, enough: int
+) -> set[int]:
+    """The stored sections that may be a candidate of one of the sections with ``keys``.
+
+    Those :meth:`_Batch.candidates` can pick: under a section's heading key, or scoring at
+    least ``enough`` over its keys, counting every key within its limit (the batch's own new
+    sections can only push a key over it, never under). A stored section sharing one band with
+    a section, and nothing else, is not loaded: as the index grows most found ids are such.
+    """
+    wanted: set[int] = set()
+    for k in keys:
+        score: dict[int, int] = {}
+        for key in k.stored:
+            ids = found.get(key)
+            if not ids or len(ids) > limits.of(key):
+                continue
+            if key == k.heading:
+                wanted.update(ids)
+                continue
+            weight = 1 if key in k.bands else enough
+            for canonical_id in ids:
+                score[canonical_id] = score.get(canonical_id, 0) + weight
+        wanted.update(i for i, n in score.items() if n >= enough)
+    return wanted
 
 
 _KEYS_CHUNK = 8
