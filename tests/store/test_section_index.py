@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, insert, select
 from ingest.config import DedupeConfig, MergeRule
 from ingest.items import Article, Section
 from ingest.pipeline import sections as pipeline_sections
-from ingest.pipeline.sections import SectionIndex, ensure_grouped, regroup, scope_of
+from ingest.pipeline.regroup import ensure_grouped, regroup
+from ingest.pipeline.sections import SectionIndex, scope_of
 from ingest.store import queries, repository, sections
 from ingest.store.articles import replace_article
 from ingest.store.db import Database

@@ -12,7 +12,7 @@ import click
 
 from ingest.cli.app import CONFIG_DB_OPTION, SOURCE_OPTION, ExitCode, cli, fail, guarded
 from ingest.config import load_config
-from ingest.pipeline.sections import RegroupSummary, regroup
+from ingest.pipeline.regroup import RegroupSummary, regroup
 from ingest.store import sections
 from ingest.store.db import Database
 from ingest.store.lock import run_lock

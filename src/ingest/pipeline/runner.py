@@ -29,7 +29,7 @@ from ingest.pipeline.adstxt import ingest_adstxt
 from ingest.pipeline.context import Progress, RunContext, now
 from ingest.pipeline.hosts import DatabaseRobots, keep_deferral, restore_deferral
 from ingest.pipeline.pages import ingest_pages
-from ingest.pipeline.sections import ensure_grouped
+from ingest.pipeline.regroup import ensure_grouped
 from ingest.report import Failure, PlannedSite, ReportBuilder, RunReport
 from ingest.store import queries, repository, sections
 from ingest.store.db import Database
