@@ -180,11 +180,16 @@ def _possible_candidates(
             if key == k.heading:
                 wanted.update(ids)
                 continue
-            weight = 1 if key in k.bands else enough
+            weight = _weight(key, k, enough)
             for canonical_id in ids:
                 score[canonical_id] = score.get(canonical_id, 0) + weight
         wanted.update(i for i, n in score.items() if n >= enough)
     return wanted
+
+
+def _weight(key: int, keys: SectionKeys, enough: int) -> int:
+    """What sharing ``key`` counts towards a candidate: a band 1, the heading 0, others all."""
+    return 0 if key == keys.heading else 1 if key in keys.bands else enough
 
 
 _KEYS_CHUNK = 8
@@ -265,7 +270,7 @@ class _Batch:
         new: dict[str, CanonicalSection] = {}  # the batch's own, in the order they were founded
         by_heading: set[int] = set()
         new_by_heading: set[str] = set()
-        bands, heading, limits = keys.bands, keys.heading, self._limits
+        heading, limits = keys.heading, self._limits
         for key in present:
             ids, founded = found.get(key, ()), new_under.get(key, ())
             if len(ids) + len(founded) > limits.of(key):
@@ -274,7 +279,7 @@ class _Batch:
             if key == heading:
                 by_heading.update(ids)
                 new_by_heading.update(c.fingerprint for c in founded)
-            weight = 0 if key == heading else 1 if key in bands else self._min_bands
+            weight = _weight(key, keys, self._min_bands)
             for canonical_id in ids:
                 score[canonical_id] = score.get(canonical_id, 0) + weight
             for canonical in founded:
