@@ -165,6 +165,33 @@ def test_title_falls_back_to_metadata_without_h1() -> None:
     assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "From LD"
 
 
+def test_dublin_core_title_comes_before_og_title_and_the_title_tag() -> None:
+    """``DC.title`` (document sites declare it) wins over a ``<title>`` naming the file."""
+    head = (
+        "<title>draft-tide-pools-04 - Tide Pools</title>"
+        "<meta name='DC.Title' content='Tide Pools'>"
+        "<meta property='og:title' content='Tide pools, a draft'>"
+    )
+    assert parse_article(_page(f"<p>{FILLER}</p>", head), URL).title == "Tide Pools"
+    head = "<title>draft-tide-pools-04</title><meta name='dcterms.title' content='Tide Pools'>"
+    assert parse_article(_page(f"<p>{FILLER}</p>", head), URL).title == "Tide Pools"
+
+
+def test_highlighted_code_keeps_its_text() -> None:
+    """A highlighter's ``language-c`` is no language switcher, its ``token comment`` no thread."""
+    code = (
+        '<div class="language-c highlighter-rouge"><pre class="language-c">'
+        '<code class="language-c"><span class="token comment">// add.c</span><br>'
+        '<span class="token keyword">int</span> add(int x, int y)</code></pre></div>'
+    )
+    switcher = '<div class="language-switcher"><a href="/fr/">Fran\u00e7ais</a></div>'
+    html = _page(f"<article><h1>Add</h1><p>{FILLER}</p>{code}{switcher}<p>{FILLER}</p></article>")
+    text = "\n".join(s.text for s in parse_article(html, URL).sections)
+    assert "// add.c" in text
+    assert "int add(int x, int y)" in text
+    assert "Fran\u00e7ais" not in text
+
+
 def test_declared_title_wins_over_a_different_h1() -> None:
     """og:title, not a display h1 with other words, is the title; the h1 still opens no section."""
     html = _page(

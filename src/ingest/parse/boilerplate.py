@@ -35,35 +35,18 @@ from ingest.parse.tree import HEADING_TAGS, elements, outermost, text_len
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
-# Never text: code, styling, embedded documents, form controls and ad slots (`<ins>` is what
+# Never text: scripts, styling, embedded documents, form controls and ad slots (`<ins>` is what
 # AdSense and most ad servers inject), and a formula's machine-readable source (a MathML
 # `<annotation>` repeats the formula as TeX; the `<math>` itself is content, read as text).
 # Removed from the whole page before looking for content.
 NON_CONTENT_TAGS = frozenset(
-    {
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "iframe",
-        "object",
-        "embed",
-        "canvas",
-        "svg",
-        "annotation",
-        "annotation-xml",
-        "form",
-        "button",
-        "input",
-        "select",
-        "textarea",
-        "label",
-        "ins",
-        "dialog",
-        "link",
-        "meta",
-    }
-)
+    {"script", "style", "noscript", "template", "iframe", "object", "embed", "canvas", "svg",
+     "annotation", "annotation-xml", "form", "button", "input", "select", "textarea", "label",
+     "ins", "dialog", "link", "meta"}
+)  # fmt: skip
+
+# Code blocks: their highlighter's classes say nothing about chrome.
+_CODE_TAGS = frozenset({"pre", "code"})
 
 _NON_CONTENT_SELECTOR = ", ".join(sorted(NON_CONTENT_TAGS - {"form"}))
 
@@ -246,10 +229,17 @@ def chrome_reason(node: LexborNode) -> str | None:
         return reason
     for token in _tokens(attrs):
         name = _class_rule(token)
-        if name is not None:
-            # A formula is never chrome, whatever its renderer's classes say
-            # (MathJax's `CtxtMenu_Attached` reads as a menu).
-            return None if node.css_first("math") is not None else name
+        if name is None:
+            continue
+        # A formula is never chrome, whatever its renderer's classes say
+        # (MathJax's `CtxtMenu_Attached` reads as a menu).
+        if node.css_first("math") is not None:
+            return None
+        # Highlighters name a code block's language (Prism's `language-c`, Rouge's
+        # `language-python` wrapper, prettify's `lang-js`): not a language switcher.
+        if name == "language" and (tag in _CODE_TAGS or node.css_first("pre, code")):
+            continue
+        return name
     return None
 
 
@@ -358,7 +348,8 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
     holding at least half of ``root``'s text is ignored. Link-heavy blocks, tag lists
     (``rel="tag"`` links and little else) and lists of story cards (less than half the text) go
     too; ``sites``, the hosts of the page's address and
-    canonical URL, tell a list of the site's own pages from a list of links out.
+    canonical URL, tell a list of the site's own pages from a list of links out. Nothing
+    inside a ``<pre>`` is looked at: a code block's classes are its highlighter's.
     """
     total = max(text_len(root), 1)
     tag_lists = _tag_lists(root, total)
@@ -385,7 +376,9 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
         if reason is None and is_teaser(node):
             reason = "teaser"
         if reason is None:
-            stack.extend(child for child in elements(node) if child.mem_id not in skip)
+            # Inside a code block, classes are a highlighter's (Prism's `token comment`).
+            if node.tag != "pre":
+                stack.extend(child for child in elements(node) if child.mem_id not in skip)
         else:
             doomed.append(node)
             fired.append(reason)

@@ -8,7 +8,8 @@ date; dates are ISO 8601 as the page states them (kept only when they parse as s
 canonical URL is ``<link rel=canonical>`` (else ``og:url``), resolved against the page URL.
 
 The title is the one the page declares: JSON-LD ``headline`` (as written: it names the
-article, not the page), else ``og:title``/``twitter:title``, else ``<title>``; the last two lose
+article, not the page), else Dublin Core's ``DC.title``/``dcterms.title``, else
+``og:title``/``twitter:title``, else ``<title>``; the last three lose
 a site-name suffix (:func:`ingest.parse.text.strip_site_name`: the site's name or domain, or
 any short last part when an ``<h1>`` of the content holds exactly what stays; an h1 outside
 the content is often the site's logo). A title that was cut is spelled as the h1 with the same
@@ -67,6 +68,9 @@ def _unwrap_json_ld(text: str) -> str:
     return text
 
 
+# Dublin Core's title, as ``<meta name>`` spells it (lower-cased).
+_DC_TITLES = ("dc.title", "dcterms.title", "dc:title", "dcterms:title")
+
 # Second-level labels under a country code (``bbc.co.uk``): the site's name is the label before.
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
 
@@ -87,6 +91,8 @@ class PageMetadata:
     canonical_url: str | None = None
     host_names: tuple[str, ...] = ()
     """Names the host gives the site (``example.com``, ``example``): site names in titles."""
+    dc_title: str = ""
+    """Dublin Core's title (``DC.title``, ``dcterms.title``), as document sites declare it."""
 
 
 def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
@@ -248,10 +254,12 @@ def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
         published = _iso_date(time.attributes.get("datetime")) if time is not None else None
     title = title_node.text(deep=True) if title_node is not None else ""
     og_title = meta.get("og:title") or meta.get("twitter:title") or ""
+    dc_title = next((meta[key] for key in _DC_TITLES if key in meta), "")
     return PageMetadata(
         title=title,
         og_title=og_title,
         headline=_json_ld_headline(objects, (title, og_title)),
+        dc_title=dc_title,
         site_names=tuple(dict.fromkeys([*site_names, *publishers, *_logo_names(tree, url)])),
         description=meta.get("description") or meta.get("og:description") or None,
         language=normalize_language(lang)
@@ -272,7 +280,7 @@ def declared_title(meta: PageMetadata, confirmed: tuple[str, ...] = ()) -> tuple
     headline = normalize_whitespace(meta.headline)
     if headline:
         return strip_unmatched_quotes(headline), False
-    for raw in (meta.og_title, meta.title):
+    for raw in (meta.dc_title, meta.og_title, meta.title):
         title = normalize_whitespace(raw)
         if title:
             stripped = strip_site_name(title, (*meta.site_names, *meta.host_names), confirmed)
