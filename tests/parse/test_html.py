@@ -192,6 +192,23 @@ def test_highlighted_code_keeps_its_text() -> None:
     assert "Fran\u00e7ais" not in text
 
 
+def test_a_dateline_opening_a_paragraph_and_a_prose_header_are_content() -> None:
+    """A "CAIRO \u2014" dateline runs into its sentence; a <header> of prose is a lede."""
+    lede = "Neuroscience tells us most of the work of our brains is unconscious. " * 2
+    html = _page(
+        f"<article><h1>Museum attack</h1><header>{lede}</header>"
+        '<header><a href="/">Glow</a></header>'
+        '<p><span class="dateline">CAIRO —</span> Gunmen opened fire on visitors at the'
+        f' museum on Wednesday.</p><div class="dateline">Updated 5:27 am</div><p>{FILLER}</p>'
+        "</article>"
+    )
+    text = "\n".join(s.text for s in parse_article(html, URL).sections)
+    assert "CAIRO — Gunmen opened fire" in text
+    assert lede.strip() in text
+    assert "Updated 5:27" not in text
+    assert "Glow" not in text
+
+
 def test_declared_title_wins_over_a_different_h1() -> None:
     """og:title, not a display h1 with other words, is the title; the h1 still opens no section."""
     html = _page(
