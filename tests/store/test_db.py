@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -13,8 +14,12 @@ from ingest.items import AdsTxt
 from ingest.store import queries, repository
 from ingest.store.adstxt import store_adstxt_snapshot
 from ingest.store.adstxt_models import AdsTxtRecordRow
+from ingest.store.analyze import Statistics
 from ingest.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, async_url, insert_many
-from ingest.store.models import Base, table_of
+from ingest.store.models import Base, CanonicalSectionRow, SiteRow, table_of
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 
 @pytest.mark.parametrize(
@@ -158,3 +163,75 @@ async def test_insert_many_stores_what_a_plain_insert_stores(database):
         matched = (await session.execute(same_time.order_by(AdsTxtRecordRow.line))).scalars()
         assert [tuple(r) for r in found] == [(1, at, None), (2, at, "c")]
         assert list(matched) == [1, 2]
+
+
+_AT = datetime(2026, 1, 8, tzinfo=UTC)
+
+
+async def _fill_sites(database: Database, count: int) -> None:
+    rows = [
+        {"name": f"site{n}", "url": f"https://s{n}.example/", "created_at": _AT}
+        for n in range(count)
+    ]
+    async with database.transaction() as session:
+        await session.execute(insert(table_of(SiteRow)), rows)
+
+
+async def _until_analysed(check: Callable[[], Awaitable[list[str]]], table: str) -> list[str]:
+    """Call ``check`` until it analyses ``table``: the server publishes its change counters late."""
+    analysed: list[str] = []
+    for _ in range(150):
+        analysed += await check()
+        if table in analysed:
+            break
+        await asyncio.sleep(0.1)
+    return analysed
+
+
+@pytest.mark.postgres
+async def test_postgresql_tables_that_outgrow_their_statistics_are_analysed(postgres_schema_url):
+    """Canonical sections filled past their statistics are analysed after a commit.
+
+    Never analysed, PostgreSQL plans a lookup of a batch's fingerprints as a read of the whole
+    site's sections; analysed, both columns go to the index. Autovacuum is off for the table,
+    so only ingest can have analysed it.
+    """
+    database = Database.from_url(postgres_schema_url)
+    await database.upgrade()
+    database.statistics = Statistics(database.engine, every=0.0)
+    rows = [
+        {"site_id": 1, "fingerprint": f"{n:032x}", "heading": "", "text": "t" * 200}
+        for n in range(20_000)
+    ]
+    lookup = text(
+        "EXPLAIN SELECT id FROM canonical_sections WHERE site_id = 1 AND fingerprint = ANY(:f)"
+    )
+    wanted = {"f": [f"{n:032x}" for n in range(0, 20_000, 400)]}
+    try:
+        async with database.transaction() as session:
+            await session.execute(
+                text("ALTER TABLE canonical_sections SET (autovacuum_enabled = false)")
+            )
+            await repository.upsert_site(session, "s", "https://s.example/")
+            await session.execute(insert(table_of(CanonicalSectionRow)), rows)
+        analysed = await _until_analysed(database.statistics.after_commit, "canonical_sections")
+        assert "canonical_sections" in analysed
+        async with database.transaction() as session:
+            plan = "\n".join((await session.execute(lookup, wanted)).scalars())
+        index_conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+        assert any("fingerprint" in line for line in index_conditions), plan
+        assert await database.statistics.refresh() == []  # nothing is analysed twice
+    finally:
+        await database.dispose()
+
+
+async def test_statistics_are_left_alone_on_sqlite_and_between_checks(database):
+    """SQLite plans without ANALYZE statistics; on PostgreSQL a check waits out its interval."""
+    checks = Statistics(database.engine, every=3600.0)
+    if database.dialect == "sqlite":
+        assert await checks.after_commit() == []
+        return
+    await checks.after_commit()
+    await _fill_sites(database, 3000)
+    assert await checks.after_commit() == []  # not due for an hour
+    assert "sites" in await _until_analysed(checks.refresh, "sites")

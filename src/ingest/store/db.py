@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from ingest.errors import StoreError
+from ingest.store.analyze import Statistics
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -148,6 +149,8 @@ class Database:
         self._url = url
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._writers: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self.statistics = Statistics(engine)
+        """The PostgreSQL planner statistics, refreshed after commits as tables grow."""
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -195,12 +198,15 @@ class Database:
         and a transaction that finds it busy sleeps in SQLite's busy handler (up to 100 ms a
         try) long after the lock is free; waiting on an asyncio lock instead hands it over at
         once. Do not open a transaction while holding another one on the same database.
+        On PostgreSQL a commit may be followed by an ``ANALYZE`` of the tables that outgrew
+        their statistics (:mod:`ingest.store.analyze`).
         """
         try:
             async with self._writer(), self._sessions() as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError("transaction", self.url, error_reason(exc)) from exc
+        await self.statistics.after_commit()
 
     def _writer(self) -> AbstractAsyncContextManager[object]:
         """The in-process write turn on SQLite (one lock per event loop); nothing elsewhere."""
