@@ -11,7 +11,10 @@ Corpora (``$INGEST_CORPORA``, else ``<repo>/../shared/corpora``; scoring rules i
   list-item P/R/F1 against its ``li`` texts (a multiset match per page, mean P and mean R over
   pages, F1 from the means, 1.0 when both sides are empty), and the same pooled: matches,
   expected and predicted strings summed over all pages before dividing, so a page with many
-  headings weighs more; body F1 over all text with the Zyte metric. ``expected.html`` is read
+  headings weighs more; body F1 over all text with the Zyte metric: ours is the body and the
+  figure captions ingest keeps apart (Readability keeps them in the text; the Zyte bodies leave
+  them out, so there ours is the body alone), and the same without captions is printed too.
+  ``expected.html`` is read
   as laid out: block edges and ``<br>`` are spaces, inline elements join their neighbours. An
   item's text is its own text without its nested lists (ingest flattens nested lists;
   trafilatura's and Readability's items are read the same way).
@@ -52,7 +55,7 @@ from xml.etree import ElementTree as ET
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ingest.items import NotAnArticle
+from ingest.items import ListBlock, NotAnArticle
 from ingest.parse.html import parse_article, parse_page
 from ingest.parse.text import normalize_whitespace
 
@@ -141,6 +144,8 @@ class Output:
     body: str
     headings: tuple[str, ...]
     items: tuple[str, ...]
+    with_captions: str = ""
+    """``body`` with each section's figure captions (kept apart by ingest) after its text."""
 
 
 @dataclass(slots=True)
@@ -149,6 +154,7 @@ class Tally:
 
     ms: list[float] = field(default_factory=list)
     body: list[tuple[float, float]] = field(default_factory=list)
+    body_without_captions: list[tuple[float, float]] = field(default_factory=list)
     titles: list[bool] = field(default_factory=list)
     headings: list[tuple[float, float]] = field(default_factory=list)
     items: list[tuple[float, float]] = field(default_factory=list)
@@ -278,14 +284,23 @@ def load_readability(root: Path) -> list[Page]:
     return pages
 
 
-def article_body(article: Article) -> str:
-    """Every section's heading, paragraphs and list items, one per line (no title)."""
+def article_body(article: Article, *, captions: bool = False) -> str:
+    """Every section's heading, paragraphs and list items, one per line (no title).
+
+    With ``captions``, each section's captions in their places among its paragraphs and lists.
+    """
     lines: list[str] = []
     for section in article.sections:
         if section.heading:
             lines.append(section.heading)
-        if section.text:
-            lines.append(section.text)
+        if not captions:
+            lines.extend(section.lines())
+            continue
+        for block in section.blocks_and_captions():
+            if isinstance(block, ListBlock):
+                lines.extend(block.items)
+            else:
+                lines.append(block if isinstance(block, str) else block.text)
     return "\n".join(lines)
 
 
@@ -297,6 +312,7 @@ def ingest_output(page: Page) -> Output:
         article_body(article),
         tuple(s.heading for s in article.sections if s.heading),
         tuple(item for s in article.sections for block in s.lists for item in block.items),
+        article_body(article, captions=True),
     )
 
 
@@ -334,6 +350,11 @@ def _trafilatura_plain(page: Page) -> Output:
     return Output("", trafilatura.extract(page.html, url=page.url) or "", (), ())
 
 
+def scored_body(page: Page, out: Output) -> str:
+    """The text scored against the page's body: with captions on the readability pages."""
+    return (out.with_captions or out.body) if page.corpus == "readability" else out.body
+
+
 def run(system: Callable[[Page], Output], pages: list[Page]) -> tuple[Tally, list[Output]]:
     """Run ``system`` on every page, scoring and timing each call."""
     tally, outputs = Tally(), []
@@ -342,8 +363,9 @@ def run(system: Callable[[Page], Output], pages: list[Page]) -> tuple[Tally, lis
         out = system(page)
         tally.ms.append((time.perf_counter() - start) * 1000)
         outputs.append(out)
-        tally.body.append(shingle_scores(page.body, out.body))
+        tally.body.append(shingle_scores(page.body, scored_body(page, out)))
         if page.corpus == "readability":
+            tally.body_without_captions.append(shingle_scores(page.body, out.body))
             tally.titles.append(out.title == page.title)
             tally.headings.append(match_scores(page.headings, out.headings))
             tally.items.append(match_scores(page.items, out.items))
@@ -375,11 +397,11 @@ def _pooled_metric(attr: str, index: int, tally: Tally) -> float:
     return _pooled(counts)[index]
 
 
-def report(name: str, ours: Tally, theirs: Tally | None) -> None:
-    """Print one corpus's figures, ingest beside trafilatura with ratios."""
-    print(f"\n{name}: {len(ours.ms)} pages" + ("" if theirs else " (ingest only)"))
-    print(f"  {'':<28}{'ingest':>10}" + ("" if theirs is None else f"{'trafilatura':>14}   ratio"))
+def _metrics(ours: Tally) -> list[tuple[str, Callable[[Tally], float]]]:
+    """The figures a corpus has (labels and how to compute each from a tally)."""
     metrics: list[tuple[str, Callable[[Tally], float]]] = []
+    if ours.body_without_captions:
+        metrics.append(("body F1, captions left out", partial(_metric, "body_without_captions", 2)))
     for label, attr in (("body", "body"), ("heading", "headings"), ("list item", "items")):
         if getattr(ours, attr):
             for i, part in enumerate(("P", "R", "F1")):
@@ -390,7 +412,14 @@ def report(name: str, ours: Tally, theirs: Tally | None) -> None:
                 metrics.append((f"{label} {part}, pooled", partial(_pooled_metric, attr, i)))
     if ours.titles:
         metrics.append(("title exact", lambda t: statistics.fmean(t.titles)))
-    for label, metric in metrics:
+    return metrics
+
+
+def report(name: str, ours: Tally, theirs: Tally | None) -> None:
+    """Print one corpus's figures, ingest beside trafilatura with ratios."""
+    print(f"\n{name}: {len(ours.ms)} pages" + ("" if theirs else " (ingest only)"))
+    print(f"  {'':<28}{'ingest':>10}" + ("" if theirs is None else f"{'trafilatura':>14}   ratio"))
+    for label, metric in _metrics(ours):
         print(_row(label, metric(ours), metric(theirs) if theirs else None))
     for i, label in enumerate(("median ms/page", "p95 ms/page", "pages/s (one core)")):
         mine = _speed(ours.ms)[i]

@@ -101,6 +101,7 @@ def test_read_commands_after_a_run(runner, sites_file, site, tmp_path):
         "level",
         "paragraphs",
         "lists",
+        "captions",
         "canonical_id",
         "boilerplate",
     ]
@@ -145,7 +146,7 @@ def test_extract_file_json_shape(runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == ["url", "title", "description", "language", "sections"]
-    assert list(data["sections"][0]) == ["heading", "level", "paragraphs", "lists"]
+    assert list(data["sections"][0]) == ["heading", "level", "paragraphs", "lists", "captions"]
     assert data["title"] == "What Does Microneedling Actually Do?"
 
 

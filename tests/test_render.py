@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.items import Article, ListBlock, Section
+from ingest.items import Article, Caption, ListBlock, Section
 from ingest.render import article_to_dict, article_to_markdown, article_to_text
 
 ARTICLE = Article(
@@ -17,6 +17,7 @@ ARTICLE = Article(
             2,
             ("Do this:", "Then rest."),
             (ListBlock(ordered=True, items=("one", "two"), after=1),),
+            (Caption("A cloche on a saucer. Photo: L. A.", after=1),),
         ),
         Section("Detail", 3, ("More.",)),
     ),
@@ -32,19 +33,25 @@ def test_dict_shape_is_exact():
         "level": 2,
         "paragraphs": ["Do this:", "Then rest."],
         "lists": [{"ordered": True, "items": ["one", "two"], "after": 1}],
+        "captions": [{"text": "A cloche on a saucer. Photo: L. A.", "after": 1}],
     }
+    assert data["sections"][0]["captions"] == []
 
 
 def test_markdown():
-    """Markdown: title at #, levels one deeper, ordered lists numbered, lists in their place."""
+    """Markdown: title at #, levels one deeper, ordered lists numbered, lists and captions in place.
+
+    A caption is in italics, after a list at the same place.
+    """
     assert article_to_markdown(ARTICLE) == (
-        "# Title\n\nIntro.\n\n### Steps\n\nDo this:\n\n1. one\n2. two\n\nThen rest.\n\n"
+        "# Title\n\nIntro.\n\n### Steps\n\nDo this:\n\n1. one\n2. two\n\n"
+        "*A cloche on a saucer. Photo: L. A.*\n\nThen rest.\n\n"
         "#### Detail\n\nMore.\n"
     )
 
 
 def test_text():
-    """Plain text keeps the words, in order, and drops the markup."""
+    """Plain text keeps the words, in order, and drops the markup and the captions."""
     assert article_to_text(ARTICLE) == (
         "Title\n\nIntro.\n\nSteps\n\nDo this:\n\none\n\ntwo\n\nThen rest.\n\nDetail\n\nMore.\n"
     )

@@ -16,6 +16,7 @@ __all__ = [
     "AdsTxtVariable",
     "Article",
     "CanonicalSection",
+    "Caption",
     "DuplicateGroup",
     "DuplicateOccurrence",
     "FetchResult",
@@ -75,17 +76,32 @@ class ListBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class Caption:
+    """A figure's caption or photo credit, kept apart from its section's text.
+
+    ``after`` places it among its section's paragraphs, as a list's ``after`` does (a caption
+    and a list at the same place: the list comes first).
+    """
+
+    text: str
+    after: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     """A heading and what follows it up to the next heading.
 
     ``level`` is 1-6 from the heading tag (or the outline); level 0 with an empty heading holds
-    the text before the first heading.
+    the text before the first heading. ``captions`` are the section's figure captions and photo
+    credits in order, kept apart from its text: they are not part of :attr:`text` (what dedupe
+    compares and search indexes) but :meth:`blocks` can place them.
     """
 
     heading: str
     level: int
     paragraphs: tuple[str, ...] = ()
     lists: tuple[ListBlock, ...] = ()
+    captions: tuple[Caption, ...] = ()
 
     def blocks(self) -> Iterator[str | ListBlock]:
         """The paragraphs (``str``) and lists in the order the page gives them."""
@@ -96,6 +112,18 @@ class Section:
             done = cut
             yield block
         yield from self.paragraphs[done:]
+
+    def blocks_and_captions(self) -> Iterator[str | ListBlock | Caption]:
+        """:meth:`blocks` with each caption in its place."""
+        captions = list(self.captions)
+        seen = 0  # paragraphs so far
+        for block in self.blocks():
+            if isinstance(block, str):
+                while captions and captions[0].after <= seen:
+                    yield captions.pop(0)
+                seen += 1
+            yield block
+        yield from captions
 
     def lines(self) -> Iterator[str]:
         """Each paragraph and each list item, in order."""

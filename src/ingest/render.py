@@ -5,9 +5,12 @@ is the one ``ingest extract`` documents::
 
     {"url", "title", "description", "language",
      "sections": [{"heading", "level", "paragraphs": [str],
-                   "lists": [{"ordered": bool, "items": [str], "after": int}]}]}
+                   "lists": [{"ordered": bool, "items": [str], "after": int}],
+                   "captions": [{"text": str, "after": int}]}]}
 
-A list's ``after`` is how many of its section's paragraphs come before it.
+A list's or a caption's ``after`` is how many of its section's paragraphs come before it. The
+captions (figure captions, photo credits) are kept apart from the text: Markdown shows them in
+place, in italics; plain text leaves them out.
 
 ``ingest show`` adds ``canonical_id`` and ``boilerplate`` (flagged as site boilerplate) per
 section.
@@ -28,6 +31,8 @@ __all__ = [
 
 from typing import TYPE_CHECKING, Any
 
+from ingest.items import Caption
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
         AdsTxtRecord,
         Article,
         DuplicateGroup,
+        ListBlock,
         Section,
         StoredAdsTxt,
         StoredArticle,
@@ -53,6 +59,7 @@ def section_to_dict(section: Section) -> dict[str, Any]:
             {"ordered": block.ordered, "items": list(block.items), "after": block.after}
             for block in section.lists
         ],
+        "captions": [{"text": c.text, "after": c.after} for c in section.captions],
     }
 
 
@@ -161,11 +168,16 @@ def article_to_markdown(article: Article) -> str:
     for section in article.sections:
         if section.level > 0:
             out.append(f"{'#' * min(section.level + 1, 6)} {section.heading}")
-        out.extend(
-            block if isinstance(block, str) else _markdown_list(block.ordered, block.items)
-            for block in section.blocks()
-        )
+        out.extend(_markdown_block(block) for block in section.blocks_and_captions())
     return "\n\n".join(out) + "\n"
+
+
+def _markdown_block(block: str | ListBlock | Caption) -> str:
+    if isinstance(block, str):
+        return block
+    if isinstance(block, Caption):
+        return f"*{block.text}*"
+    return _markdown_list(block.ordered, block.items)
 
 
 def _markdown_list(ordered: bool, items: tuple[str, ...]) -> str:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.items import Article, ListBlock, NotAnArticle, Section
+from ingest.items import Article, Caption, ListBlock, NotAnArticle, Section
 from ingest.parse.html import parse_article, parse_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +44,7 @@ def _as_golden(article: Article) -> dict[str, object]:
                     {"after": b.after, "ordered": b.ordered, "items": list(b.items)}
                     for b in s.lists
                 ],
+                "captions": [{"text": c.text, "after": c.after} for c in s.captions],
             }
             for s in article.sections
         ],
@@ -207,6 +208,38 @@ def test_a_dateline_opening_a_paragraph_and_a_prose_header_are_content() -> None
     assert lede.strip() in text
     assert "Updated 5:27" not in text
     assert "Glow" not in text
+
+
+def test_captions_are_kept_apart_in_their_place() -> None:
+    """Figure captions and credits by class go to their section's captions, never its text.
+
+    A caption before any text waits for the first section with some; one inside a list item
+    is kept though the item's text leaves it out; one under a trailing empty heading stays.
+    """
+    credit = (
+        '<div class="wp-caption"><img src="/a.jpg"><p class="wp-caption-text">A cloche</p></div>'
+    )
+    html = _page(
+        "<article><h1>Terrarium</h1>"
+        '<figure><img src="/lead.jpg"><figcaption>The lead photo'
+        f' <span class="credit">L. Akins</span></figcaption></figure><p>{FILLER}</p>{credit}'
+        "<p>Step two.</p><ul><li>Moss<figure><figcaption>Moss, close up</figcaption></figure>"
+        "</li><li>Glass</li></ul>"
+        "<h2>Finished</h2><p>Done.</p><h2>Gallery</h2>"
+        "<figure><img src='/b.jpg'><figcaption>On a saucer</figcaption></figure></article>"
+    )
+    first, finished = parse_article(html, URL).sections
+    assert first.captions == (
+        Caption("The lead photo L. Akins", 0),
+        Caption("A cloche", 1),
+        Caption("Moss, close up", 2),
+    )
+    assert first.paragraphs == (FILLER.strip(), "Step two.")
+    assert first.lists[0].items == ("Moss", "Glass")
+    assert finished.captions == (Caption("On a saucer", 1),)
+    text = first.text + finished.text
+    assert "cloche" not in text
+    assert "Akins" not in text
 
 
 def test_declared_title_wins_over_a_different_h1() -> None:

@@ -66,11 +66,11 @@ async def test_upgrade_builds_a_new_database_and_is_idempotent(database_url):
     try:
         assert await database.current_revision() is None
         await database.upgrade()
-        assert await database.current_revision() == "0007"
+        assert await database.current_revision() == "0008"
         async with database.session() as session, session.begin():
             await repository.upsert_site(session, "blog", "https://blog.example/")
         await database.upgrade()
-        assert await database.current_revision() == "0007"
+        assert await database.current_revision() == "0008"
         async with database.session() as session:
             counts = await queries.table_counts(session)
         assert set(counts) == set(Base.metadata.tables)

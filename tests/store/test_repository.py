@@ -11,6 +11,7 @@ from ingest.items import (
     AdsTxt,
     Article,
     CanonicalSection,
+    Caption,
     DuplicateOccurrence,
     ListBlock,
     Section,
@@ -58,6 +59,7 @@ ROUTINE = Section(
         ListBlock(ordered=True, items=("Cleanse", "Tone", "Moisturise"), after=1),
         ListBlock(ordered=False, items=("SPF 30", "SPF 50"), after=2),
     ),
+    (Caption("A cleanser", 0), Caption("Serum drops", 1), Caption("Two tubes", 2)),
 )
 CERT = Section("Microneedling Certification", 3, ("Get certified with our course.",))
 ARTICLE = Article(
@@ -79,7 +81,10 @@ async def store_article(session, article: Article, matches=None) -> tuple[int, i
 
 
 async def test_article_round_trip_keeps_sections_and_blocks_in_order(database):
-    """get_article returns the stored sections, paragraphs and lists exactly, in order."""
+    """get_article returns the stored sections, paragraphs, lists and captions exactly, in order.
+
+    Captions keep their places: before the first paragraph, after a list at the same place.
+    """
     async with database.session() as session, session.begin():
         await store_article(session, ARTICLE)
     async with database.session() as session:
@@ -110,6 +115,7 @@ async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(data
     assert first["paragraphs"] == 4
     assert first["lists"] == 2
     assert first["list_items"] == 5
+    assert first["captions"] == 3
     assert first["canonical_sections"] == 3
 
     shorter = Article(ARTICLE.url, "Shorter", sections=(ROUTINE,))
@@ -125,6 +131,12 @@ async def test_replace_article_twice_converges_and_prunes_orphan_canonicals(data
     assert stored is not None
     assert stored.title == "Shorter"
     assert tuple(s.section for s in stored.sections) == (ROUTINE,)
+
+    without = Article(ARTICLE.url, "Shorter", sections=(INTRO,))
+    async with database.session() as session, session.begin():
+        await store_article(session, without)
+    async with database.session() as session:
+        assert (await queries.table_counts(session))["captions"] == 0  # went with their section
 
 
 async def test_deleting_an_article_prunes_only_the_canonicals_left_unused(database):

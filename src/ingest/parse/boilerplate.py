@@ -35,6 +35,7 @@ from ingest.parse.classes import (
     tokens,
 )
 from ingest.parse.linklists import is_card_list, is_link_heavy, is_teaser
+from ingest.parse.structure import caption_text
 from ingest.parse.tree import HEADING_TAGS, elements, link_density, outermost, text_len
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ NON_CONTENT_TAGS = frozenset(
 
 # Code blocks: their highlighter's classes say nothing about chrome.
 _CODE_TAGS = frozenset({"pre", "code"})
+# Looked at as a whole, never inside: a code block, a caption.
+_WHOLE_TAGS = frozenset({"pre", "figcaption"})
 
 _NON_CONTENT_SELECTOR = ", ".join(sorted(NON_CONTENT_TAGS - {"form"}))
 
@@ -232,6 +235,21 @@ def _tag_lists(root: LexborNode, total: int) -> list[LexborNode]:
     return lists
 
 
+def _removal_reason(node: LexborNode, total: int, sites: frozenset[str]) -> str | None:
+    """Why ``node`` goes (or, for ``caption``, is kept apart), else None; see remove_chrome."""
+    reason = chrome_reason(node)
+    if reason in CHROME_TAGS or reason in NON_CONTENT_TAGS:
+        return reason
+    if reason is not None and text_len(node) / total < _PROTECTED_SHARE:
+        return reason
+    if is_link_heavy(node, sites):
+        return "link-heavy"
+    # A list of story cards is chrome, unless it is most of the content (a round-up).
+    if is_card_list(node, sites) and text_len(node) / total < _PROTECTED_SHARE:
+        return "cards"
+    return "teaser" if is_teaser(node) else None
+
+
 def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list[str]:
     """Remove chrome below ``root`` (never ``root`` itself); return the rule names that fired.
 
@@ -240,39 +258,34 @@ def remove_chrome(root: LexborNode, sites: frozenset[str] = frozenset()) -> list
     (``rel="tag"`` links and little else) and lists of story cards (less than half the text) go
     too; ``sites``, the hosts of the page's address and
     canonical URL, tell a list of the site's own pages from a list of links out. Nothing
-    inside a ``<pre>`` is looked at: a code block's classes are its highlighter's.
+    inside a ``<pre>`` is looked at: a code block's classes are its highlighter's. A caption or
+    credit outside ``<figcaption>`` (``wp-caption-text``, ``photo-credit``) becomes one, so the
+    walk keeps it apart from the text like any other (:mod:`ingest.parse.structure`).
     """
     total = max(text_len(root), 1)
     tag_lists = _tag_lists(root, total)
     doomed: list[LexborNode] = []
+    captions: list[LexborNode] = []
     fired: list[str] = []
     skip = {node.mem_id for node in tag_lists}
     stack = [child for child in elements(root) if child.mem_id not in skip]
     while stack:
         node = stack.pop()
-        reason = chrome_reason(node)
-        if reason in CHROME_TAGS or reason in NON_CONTENT_TAGS:
-            pass
-        elif reason is not None and text_len(node) / total >= _PROTECTED_SHARE:
-            reason = None
-        if reason is None and is_link_heavy(node, sites):
-            reason = "link-heavy"
-        # A list of story cards is chrome, unless it is most of the content (a round-up).
-        if (
-            reason is None
-            and is_card_list(node, sites)
-            and text_len(node) / total < _PROTECTED_SHARE
-        ):
-            reason = "cards"
-        if reason is None and is_teaser(node):
-            reason = "teaser"
+        reason = _removal_reason(node, total, sites)
         if reason is None:
-            # Inside a code block, classes are a highlighter's (Prism's `token comment`).
-            if node.tag != "pre":
+            # Inside a code block, classes are a highlighter's (Prism's `token comment`); a
+            # caption is one caption, credits and all.
+            if node.tag not in _WHOLE_TAGS:
                 stack.extend(child for child in elements(node) if child.mem_id not in skip)
         else:
-            doomed.append(node)
+            (captions if reason == "caption" else doomed).append(node)
             fired.append(reason)
+    for node in captions:
+        caption = node.parser.create_node("figcaption")
+        text = caption_text(node)
+        if text:
+            caption.insert_child(text)
+        node.replace_with(caption)
     for node in [*doomed, *tag_lists]:
         node.decompose()
     return [*fired, *(["tags"] * len(tag_lists))]

@@ -80,7 +80,7 @@ CHROME_CLASS_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hidden", re.compile(r"^(?:hidden|sr-only|screen-reader-text|visually-hidden)$")),
     # Print-only blocks (a printed page's header repeats the URL).
     ("print", _parts(r"print\w*", r"print-only", r"no-print")),
-    # Captions and credits outside <figcaption>: dropped like <figcaption>, for consistency.
+    # Captions and credits outside <figcaption>: kept apart like <figcaption>, for consistency.
     ("caption", _parts(r"\w*captions?", r"caption-\w+", r"credits?", r"photo-?credit\w*")),
     # Datelines and timestamps ("Updated 5:27 am CST").
     (

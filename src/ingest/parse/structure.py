@@ -1,8 +1,9 @@
 """The content block's walk: headings open sections; paragraphs, lists and tables fill them.
 
 Fixed choices: nested lists are flattened, so a ``<ul>`` holds its items and its sub-lists' items
-in document order (an item's own text excludes its sub-list); ``<figcaption>`` is dropped (it is
-image credit, not body text) while other content inside ``<figure>`` is kept; a data table gives
+in document order (an item's own text excludes its sub-list); a ``<figcaption>`` goes to its
+section's captions, apart from the text (captions met before the first text go to the first
+section that has some), while other content inside ``<figure>`` is kept; a data table gives
 one paragraph per row, cells joined by ``" | "`` (a table holding blocks is a layout table and is
 walked like a ``<div>``); ``<pre>`` is one paragraph; two ``<br>`` in a row split a paragraph,
 one is a space; a paragraph or item that is only a chrome label ("Advertisement") is dropped.
@@ -11,13 +12,21 @@ The walk uses an explicit stack, so deep nesting never recurses.
 
 from __future__ import annotations
 
-__all__ = ["HEADINGS", "LABEL_TEXTS", "build_sections", "is_label_text", "node_text"]
+__all__ = [
+    "HEADINGS",
+    "LABEL_TEXTS",
+    "build_sections",
+    "caption_text",
+    "is_label_text",
+    "node_text",
+]
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ingest.items import ListBlock, Section
+from ingest.items import Caption, ListBlock, Section
 from ingest.parse.outline import outline_levels
 from ingest.parse.text import normalize_whitespace, repeats_title, same_words
 from ingest.parse.tree import HEADING_TAGS
@@ -41,7 +50,9 @@ _BLOCK_TAGS = frozenset(
 _LAYOUT_TABLE_CHILDREN = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, table, blockquote"
 # Headings at this level or above that repeat the title are the title, not a section.
 _TITLE_LEVEL = 2
-_SKIPPED_TAGS = frozenset({"figcaption", "img", "picture", "video", "audio", "source", "track"})
+_MEDIA_TAGS = frozenset({"img", "picture", "video", "audio", "source", "track"})
+# Left out of the text of a block: media, and captions (kept apart, see _visit).
+_SKIPPED_TAGS = _MEDIA_TAGS | {"figcaption"}
 
 
 # Paragraphs that are only a label for chrome around them (compared lower-cased, no punctuation).
@@ -85,8 +96,13 @@ def is_label_text(text: str) -> bool:
     return key in LABEL_TEXTS
 
 
-def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
-    """Whitespace-normalised text; block boundaries and ``<br>`` count as spaces."""
+def node_text(
+    node: LexborNode, skip: frozenset[str] = frozenset(), *, skipped: frozenset[str] = _SKIPPED_TAGS
+) -> str:
+    """Whitespace-normalised text; block boundaries and ``<br>`` count as spaces.
+
+    ``skipped`` tags (media and captions) and ``skip`` tags are left out.
+    """
     parts: list[str] = []
     stack = [node]
     while stack:
@@ -95,7 +111,7 @@ def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
             parts.append(current.text_content or "")
             continue
         tag = current.tag or ""
-        if not current.is_element_node or tag in skip or tag in _SKIPPED_TAGS:
+        if not current.is_element_node or tag in skip or tag in skipped:
             continue
         if tag in _BLOCK_TAGS or tag == "br":
             parts.append(" ")
@@ -114,6 +130,7 @@ class _SectionBuilder:
     level: int = 0
     paragraphs: list[str] = field(default_factory=list)
     lists: list[ListBlock] = field(default_factory=list)
+    captions: list[Caption] = field(default_factory=list)
     inline: list[str | None] = field(default_factory=list)
     """Text met outside a block; ``None`` marks a ``<br>``."""
     levels: dict[int, int] = field(default_factory=dict)
@@ -146,6 +163,11 @@ class _SectionBuilder:
         if not (self._before_text() and self.title and same_words(text, self.title)):
             self.paragraphs.append(text)
 
+    def add_caption(self, text: str) -> None:
+        """Keep a figure's caption here (not a chrome label, not the one just kept again)."""
+        if text and not is_label_text(text) and text not in {c.text for c in self.captions[-1:]}:
+            self.captions.append(Caption(text, len(self.paragraphs)))
+
     def flush(self) -> None:
         run: list[str] = []
         breaks = 0
@@ -166,9 +188,16 @@ class _SectionBuilder:
     def start(self, heading: str, level: int) -> None:
         self.flush()
         if self.level or self.paragraphs or self.lists:
-            self.sections.append(
-                Section(self.heading, self.level, tuple(self.paragraphs), tuple(self.lists))
+            section = Section(
+                self.heading,
+                self.level,
+                tuple(self.paragraphs),
+                tuple(self.lists),
+                tuple(self.captions),
             )
+            self.sections.append(section)
+            self.captions = []
+        # (captions before any text wait for the first section that has some)
         self.heading, self.level, self.paragraphs, self.lists = heading, level, [], []
 
 
@@ -192,15 +221,30 @@ def _visit_list(node: LexborNode, builder: _SectionBuilder) -> bool:
     if node.css_first(HEADING_TAGS) is not None:
         return True  # a grid of features, the steps of a how-to: walk it like a <div>
     builder.flush()
+    _keep_captions(node, builder)
     block = _list_block(node, len(builder.paragraphs))
     if block is not None:
         builder.lists.append(block)
     return False
 
 
+def caption_text(node: LexborNode) -> str:
+    """The text of a caption (``<figcaption>`` or not), captions nested in it included."""
+    return node_text(node, skipped=_MEDIA_TAGS)
+
+
+def _keep_captions(node: LexborNode, builder: _SectionBuilder) -> None:
+    """Keep the captions inside a block read as a whole (a list, a table): its text skips them."""
+    for caption in node.css("figcaption"):
+        builder.add_caption(caption_text(caption))
+
+
 def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> bool:
     """Hand one element to ``builder``; True when the walk should go into its children."""
     tag = node.tag or ""
+    if tag == "figcaption":
+        builder.add_caption(caption_text(node))
+        return False
     if tag in _SKIPPED_TAGS:
         return False
     if tag == "br":
@@ -222,6 +266,7 @@ def _visit(node: LexborNode, skip_id: int | None, builder: _SectionBuilder) -> b
         inner.mem_id == node.mem_id for inner in node.css(_LAYOUT_TABLE_CHILDREN)
     ):
         builder.flush()
+        _keep_captions(node, builder)
         for row in _table_rows(node):
             builder.add_paragraph(row)
     elif tag == "pre":
@@ -262,7 +307,13 @@ def build_sections(
             stack.extend(reversed(list(node.iter(include_text=True))))
     builder.start("", 0)
     sections = builder.sections
-    # A heading with nothing after it to the end labelled chrome that is gone ("Related posts").
+    # A heading with nothing after it to the end labelled chrome that is gone ("Related posts");
+    # its captions, if any, stay with the section before.
     while len(sections) > 1 and not (sections[-1].paragraphs or sections[-1].lists):
-        sections.pop()
+        gone = sections.pop()
+        if gone.captions:
+            last = sections[-1]
+            end = len(last.paragraphs)
+            moved = tuple(Caption(c.text, end) for c in gone.captions)
+            sections[-1] = dataclasses.replace(last, captions=last.captions + moved)
     return tuple(sections)

@@ -2,7 +2,7 @@
 
 The writes of ``ingest.store.repository`` that concern an article's content: the article row,
 its section occurrences (each pointing at a canonical section, ``ingest.store.sections``), their
-paragraphs, lists and list items, and the previous version kept when the content changed
+paragraphs, lists, list items and captions, and the previous version kept when the content changed
 (``ingest.store.history``). Like the repository, no function here opens, commits or rolls back
 a session; child rows are inserted in bulk on the driver's path and their ids read back by
 their natural keys.
@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
+from ingest.items import Caption
 from ingest.store.db import ids_by, translate_errors
 from ingest.store.history import keep_previous_version
 from ingest.store.models import (
     ArticleRow,
+    CaptionRow,
     ListItemRow,
     ListRow,
     ParagraphRow,
@@ -199,18 +201,22 @@ async def _insert_sections(
         session, occurrences.id, occurrences.article_id, article_ids, occurrences.position
     )
     paragraph_rows: list[tuple[int, int, str]] = []
+    caption_rows: list[tuple[int, int, str]] = []
     list_rows: list[tuple[int, int, bool]] = []
     list_items: dict[tuple[int, int], tuple[str, ...]] = {}
     for article_id, write in zip(article_ids, writes, strict=True):
         for index, section in enumerate(write.article.sections):
             occurrence_id = placed[article_id, index]
-            for position, block in enumerate(section.blocks()):
+            for position, block in enumerate(section.blocks_and_captions()):
                 if isinstance(block, str):
                     paragraph_rows.append((occurrence_id, position, block))
+                elif isinstance(block, Caption):
+                    caption_rows.append((occurrence_id, position, block.text))
                 else:
                     list_rows.append((occurrence_id, position, block.ordered))
                     list_items[occurrence_id, position] = block.items
     await insert_rows(session, ParagraphRow, ["occurrence_id", "position", "text"], paragraph_rows)
+    await insert_rows(session, CaptionRow, ["occurrence_id", "position", "text"], caption_rows)
     if not list_rows:
         return
     await insert_rows(session, ListRow, ["occurrence_id", "position", "ordered"], list_rows)

@@ -18,6 +18,7 @@ __all__ = [
     "ArticleVersionRow",
     "Base",
     "CanonicalSectionRow",
+    "CaptionRow",
     "ListItemRow",
     "ListRow",
     "PageRow",
@@ -282,6 +283,23 @@ class ParagraphRow(Base):
     """A paragraph of a section occurrence; shares the block ``position`` sequence with lists."""
 
     __tablename__ = "paragraphs"
+    __table_args__ = (UniqueConstraint("occurrence_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("section_occurrences.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    text: Mapped[str]
+
+
+class CaptionRow(Base):
+    """A figure caption or photo credit of a section occurrence, kept apart from its text.
+
+    Shares the block ``position`` sequence with paragraphs and lists, which places it.
+    """
+
+    __tablename__ = "captions"
     __table_args__ = (UniqueConstraint("occurrence_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

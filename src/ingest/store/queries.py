@@ -28,6 +28,7 @@ from ingest.items import (
     AdsTxtIssue,
     AdsTxtRecord,
     AdsTxtVariable,
+    Caption,
     DuplicateGroup,
     DuplicateOccurrence,
     ListBlock,
@@ -46,6 +47,7 @@ from ingest.store.models import (
     ArticleRow,
     Base,
     CanonicalSectionRow,
+    CaptionRow,
     ListItemRow,
     ListRow,
     PageRow,
@@ -151,9 +153,11 @@ async def load_sections(
     occurrences = (await session.execute(of_articles)).all()
     ids = [row.id for row in occurrences]
     paragraphs: dict[int, list[str]] = {id_: [] for id_ in ids}
-    # Paragraphs and lists share one position sequence: a list's place is the paragraphs before.
+    # Paragraphs, lists and captions share one position sequence: a list's or a caption's place
+    # is the paragraphs before it.
     paragraph_positions: dict[int, list[int]] = {id_: [] for id_ in ids}
     lists: dict[int, list[tuple[bool, list[str], int]]] = {id_: [] for id_ in ids}
+    captions: dict[int, list[Caption]] = {id_: [] for id_ in ids}
     items_of: dict[int, list[str]] = {}
     if ids:
         statement = (
@@ -173,6 +177,14 @@ async def load_sections(
             items_of[list_id] = []
             after = bisect.bisect_left(paragraph_positions[occurrence_id], position)
             lists[occurrence_id].append((ordered, items_of[list_id], after))
+        statement_captions = (
+            select(CaptionRow.occurrence_id, CaptionRow.position, CaptionRow.text)
+            .where(CaptionRow.occurrence_id.in_(ids))
+            .order_by(CaptionRow.occurrence_id, CaptionRow.position)
+        )
+        for occurrence_id, position, text in await session.execute(statement_captions):
+            after = bisect.bisect_left(paragraph_positions[occurrence_id], position)
+            captions[occurrence_id].append(Caption(text, after))
     if items_of:
         statement_items = (
             select(ListItemRow.list_id, ListItemRow.text)
@@ -190,6 +202,7 @@ async def load_sections(
             lists=tuple(
                 ListBlock(ordered, tuple(items), after) for ordered, items, after in lists[row.id]
             ),
+            captions=tuple(captions[row.id]),
         )
         found.setdefault(row.article_id, []).append(
             StoredSection(
