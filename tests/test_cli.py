@@ -128,6 +128,8 @@ def test_read_commands_after_a_run(runner, sites_file, site, tmp_path):
         table = runner.invoke(cli, [*command, *db])
         assert table.exit_code == 0, table.output
         assert table.output.strip()
+    shown_table = runner.invoke(cli, ["show", f"{site.origin}{ARTICLE}", *db])
+    assert "captions" in shown_table.output  # a count per section, beside paragraphs and items
 
 
 def test_show_unknown_url_exits_1(runner, tmp_path):

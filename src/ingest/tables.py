@@ -52,7 +52,9 @@ def article_table(stored: StoredArticle) -> None:
     for label, value in facts:
         if value:
             console.print(f"{label}: {value}", markup=False, highlight=False)
-    table = Table("#", "level", "heading", "paragraphs", "list items", "canonical", "rule")
+    table = Table(
+        "#", "level", "heading", "paragraphs", "list items", "captions", "canonical", "rule"
+    )
     for position, s in enumerate(stored.sections):
         items = sum(len(block.items) for block in s.section.lists)
         table.add_row(
@@ -61,6 +63,7 @@ def article_table(stored: StoredArticle) -> None:
             ("  " * max(s.section.level - 2, 0)) + (s.section.heading or "(before first heading)"),
             str(len(s.section.paragraphs)),
             str(items),
+            str(len(s.section.captions)),
             str(s.canonical_id),
             s.rule if s.rule != "new" else "",
         )
