@@ -87,6 +87,8 @@ _MAX_BYLINE_CHARS = 100
 # A <header> without a heading is the page's or article's masthead, unless it is prose.
 _MIN_LEDE_CHARS = 100
 _MAX_LEDE_LINKS = 0.3
+# A date or meta phrase with this much more of its paragraph around it is part of a sentence.
+_MIN_RUNNING_CHARS = 40
 
 # Tag links holding this share of an element's text make it a tag list.
 _TAG_LIST_SHARE = 0.6
@@ -165,7 +167,7 @@ def chrome_reason(node: LexborNode) -> str | None:
         # `language-python` wrapper, prettify's `lang-js`): not a language switcher.
         if name == "language" and (tag in _CODE_TAGS or node.css_first("pre, code")):
             continue
-        if name in {"meta", "date"} and _opens_paragraph(node):
+        if name in {"meta", "date"} and _in_running_text(node):
             continue
         return name
     return None
@@ -176,12 +178,12 @@ def _is_lede(header: LexborNode) -> bool:
     return text_len(header) >= _MIN_LEDE_CHARS and link_density(header) < _MAX_LEDE_LINKS
 
 
-def _opens_paragraph(node: LexborNode) -> bool:
-    """True for a phrase a paragraph's sentence runs on from (a "CAIRO —" dateline)."""
+def _in_running_text(node: LexborNode) -> bool:
+    """True for a phrase inside a paragraph's sentence (a "CAIRO —" dateline), not a byline."""
     parent = node.parent
     if parent is None or parent.tag != "p":
         return False
-    return text_len(parent) > text_len(node) + 40
+    return text_len(parent) > text_len(node) + _MIN_RUNNING_CHARS
 
 
 def _form_box(form: LexborNode) -> LexborNode:
