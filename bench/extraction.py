@@ -145,7 +145,7 @@ class Output:
     headings: tuple[str, ...]
     items: tuple[str, ...]
     with_captions: str = ""
-    """``body`` with each section's figure captions (kept apart by ingest) after its text."""
+    """``body`` with each section's figure captions (kept apart by ingest) in their places."""
 
 
 @dataclass(slots=True)
@@ -293,10 +293,7 @@ def article_body(article: Article, *, captions: bool = False) -> str:
     for section in article.sections:
         if section.heading:
             lines.append(section.heading)
-        if not captions:
-            lines.extend(section.lines())
-            continue
-        for block in section.blocks_and_captions():
+        for block in section.blocks_and_captions() if captions else section.blocks():
             if isinstance(block, ListBlock):
                 lines.extend(block.items)
             else:

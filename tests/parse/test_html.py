@@ -166,15 +166,19 @@ def test_title_falls_back_to_metadata_without_h1() -> None:
     assert parse_article(_page(f"<p>{FILLER}</p>", ld), URL).title == "From LD"
 
 
-def test_dublin_core_title_comes_before_og_title_and_the_title_tag() -> None:
-    """``DC.title`` (document sites declare it) wins over a ``<title>`` naming the file."""
-    head = (
-        "<title>draft-tide-pools-04 - Tide Pools</title>"
-        "<meta name='DC.Title' content='Tide Pools'>"
-        "<meta property='og:title' content='Tide pools, a draft'>"
-    )
-    assert parse_article(_page(f"<p>{FILLER}</p>", head), URL).title == "Tide Pools"
-    head = "<title>draft-tide-pools-04</title><meta name='dcterms.title' content='Tide Pools'>"
+@pytest.mark.parametrize(
+    "head",
+    [
+        (
+            "<title>draft-tide-pools-04 - Tide Pools</title>"
+            "<meta name='DC.Title' content='Tide Pools'>"
+            "<meta property='og:title' content='Tide pools, a draft'>"
+        ),
+        "<title>draft-tide-pools-04</title><meta name='dcterms.title' content='Tide Pools'>",
+    ],
+)
+def test_dublin_core_title_comes_before_og_title_and_the_title_tag(head: str) -> None:
+    """``DC.title`` (document sites declare it) beats og:title and a ``<title>`` naming a file."""
     assert parse_article(_page(f"<p>{FILLER}</p>", head), URL).title == "Tide Pools"
 
 

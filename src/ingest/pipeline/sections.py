@@ -14,7 +14,7 @@ import asyncio
 import dataclasses
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ingest.dedupe import Matcher, SectionKeys, Sketcher
 from ingest.dedupe.rule import founding
@@ -22,13 +22,16 @@ from ingest.items import CanonicalSection, SectionMatch
 from ingest.store import sections
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from ingest.config import DedupeConfig
     from ingest.dedupe.rule import Prepared
     from ingest.items import Section
+
+
+_T = TypeVar("_T")
 
 
 def scope_of(config: DedupeConfig, site_id: int) -> int:
@@ -180,9 +183,7 @@ def _possible_candidates(
             if key == k.heading:
                 wanted.update(ids)
                 continue
-            weight = _weight(key, k, enough)
-            for canonical_id in ids:
-                score[canonical_id] = score.get(canonical_id, 0) + weight
+            _add_scores(score, ids, _weight(key, k, enough))
         wanted.update(i for i, n in score.items() if n >= enough)
     return wanted
 
@@ -190,6 +191,12 @@ def _possible_candidates(
 def _weight(key: int, keys: SectionKeys, enough: int) -> int:
     """What sharing ``key`` counts towards a candidate: a band 1, the heading 0, others all."""
     return 0 if key == keys.heading else 1 if key in keys.bands else enough
+
+
+def _add_scores(score: dict[_T, int], shared: Iterable[_T], weight: int) -> None:
+    """Add ``weight`` to the score of each of ``shared`` (a key's stored ids or new sections)."""
+    for item in shared:
+        score[item] = score.get(item, 0) + weight
 
 
 _KEYS_CHUNK = 8
@@ -280,11 +287,10 @@ class _Batch:
                 by_heading.update(ids)
                 new_by_heading.update(c.fingerprint for c in founded)
             weight = _weight(key, keys, self._min_bands)
-            for canonical_id in ids:
-                score[canonical_id] = score.get(canonical_id, 0) + weight
+            _add_scores(score, ids, weight)
             for canonical in founded:
                 new.setdefault(canonical.fingerprint, canonical)
-                new_score[canonical.fingerprint] = new_score.get(canonical.fingerprint, 0) + weight
+            _add_scores(new_score, (c.fingerprint for c in founded), weight)
         enough = self._min_bands
         ids = sorted(
             i for i, n in score.items() if (n >= enough or i in by_heading) and i in self._stored
