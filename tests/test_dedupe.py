@@ -27,6 +27,7 @@ from ingest.dedupe import (
     similarity,
 )
 from ingest.dedupe.features import words_of
+from ingest.dedupe.sketch import word_hash
 from ingest.items import ListBlock, Section
 from ingest.pipeline.sections import (
     SectionIndex,
@@ -288,6 +289,51 @@ def test_keys_leave_out_function_word_shingles_and_short_texts():
     b = sketcher.keys("Y", "brisk cobalt dune ember fjord glade harbor isle jasper")
     assert a.bands == b.bands
     assert a.heading != b.heading
+
+
+def test_keys_stay_the_keys_stored_by_earlier_versions():
+    """Stored keys stay valid: the same section gets the keys it got when the index was built.
+
+    A change here would leave every database's index pointing nowhere until a rebuild, and
+    :func:`index_settings` would not say so: change the settings string along with the keys.
+    """
+    sketcher = Sketcher(DedupeConfig(), scope=3)
+    keys = sketcher.keys(
+        "Understanding Microneedling",
+        "Microneedling, also called collagen induction therapy, makes tiny controlled injuries"
+        " in the skin — café naïve 42_x.",
+    )
+    assert keys.exact == -1919205898575484753
+    assert keys.heading == -7374438858198495363
+    assert keys.bands == (
+        1076573726383411098, 2589835773316290353, -5771732132859807444, 3941381051807387908,
+        -3866685100955594992, 2288349552411174962, -3397942704988737339, -2167620534213948443,
+        -4235342979953701955, 6117899320168403622,
+    )  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120))
+def test_word_hashes_follow_their_definition(text):
+    """A word is a run of ASCII letters, digits, ``_`` or non-ASCII bytes; each is hashed alone."""
+    data = normalise(text).encode()
+    sketcher = Sketcher(DedupeConfig(), scope=1)
+    hashes, counts = sketcher._word_hashes([data, b"", data])
+    words = re.findall(rb"[0-9A-Za-z_\x80-\xff]+", data)
+    assert counts.tolist() == [len(words), 0, len(words)]
+    assert hashes.tolist() == [word_hash(w) for w in words] * 2
+    assert all(0 <= h < 2**32 for h in hashes.tolist())
+
+
+def test_word_hash_is_a_polynomial_of_the_bytes():
+    """``sum((byte + 1) * 31 ** i)`` modulo 2**64, its two halves xor-ed into 32 bits."""
+    assert word_hash(b"") == 0
+    assert word_hash(b"a") == ord("a") + 1
+    value = ((ord("a") + 1) + (ord("b") + 1) * 31) % 2**64
+    assert word_hash(b"ab") == ((value >> 32) ^ value) & 0xFFFFFFFF
+    long = b"z" * 40  # wraps modulo 2**64
+    value = sum((ord("z") + 1) * 31**i for i in range(40)) % 2**64
+    assert word_hash(long) == ((value >> 32) ^ value) & 0xFFFFFFFF
 
 
 @settings(max_examples=200, deadline=None)

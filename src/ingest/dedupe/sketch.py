@@ -15,17 +15,19 @@ Sections under ``min_words`` get only the exact key, as they merge by nothing el
 a pure function of the section and :class:`~ingest.config.DedupeConfig`'s index settings
 (:func:`index_settings`), so the index can be rebuilt from the stored sections at any time.
 
-:meth:`Sketcher.keys_many` sketches many sections at once, in numpy over the bytes of all their
-texts: a word's hash is a polynomial of its bytes, a shingle's mixes its three words' hashes,
-and the permutations and minima run over every shingle of the batch in a few operations. The
-MinHash values are exactly datasketch's for the same shingle hashes (a test pins it).
+:meth:`Sketcher.keys_many` sketches many sections at once: a word's hash is a polynomial of its
+bytes (remembered per word, as a site's words repeat), and in numpy over every word of the batch
+a shingle's hash mixes its three words' hashes and the permutations and minima run in a few
+operations. The MinHash values are exactly datasketch's for the same shingle hashes (a test
+pins it), and the keys never change between versions without a rebuild (a test pins them too).
 """
 
 from __future__ import annotations
 
-__all__ = ["SectionKeys", "Sketcher", "index_settings"]
+__all__ = ["SectionKeys", "Sketcher", "index_settings", "word_hash"]
 
 import hashlib
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -119,9 +121,8 @@ class Sketcher:
         self._salts = np.array(
             [_key(scope, _BAND, band) for band in range(config.bands)], dtype=np.int64
         ).view(np.uint64)
-        self._powers = np.ones(1, dtype=np.uint64)
         stops = " ".join(sorted(STOP_WORDS)).encode()
-        self._stops = np.unique(self._word_hashes(np.frombuffer(stops, dtype=np.uint8))[1])
+        self._stops = np.unique(self._word_hashes([stops])[0])
 
     def keys(self, heading: str, text: str) -> SectionKeys:
         """The keys of a section with ``heading`` and body ``text``."""
@@ -176,33 +177,30 @@ class Sketcher:
         self, hashes: NDArray[np.uint32], starts: NDArray[np.int64]
     ) -> list[tuple[int, ...]]:
         values = self._minhash(hashes, starts).astype(np.uint64)
-        rows, count = self._config.rows, len(starts)
-        keys = np.empty((count, self._config.bands), dtype=np.uint64)
-        for band in range(self._config.bands):
-            mixed = np.full(count, self._salts[band], dtype=np.uint64)
-            for row in range(rows):
-                mixed = _mix64(mixed ^ values[:, band * rows + row])
-            keys[:, band] = mixed
+        rows, bands = self._config.rows, self._config.bands
+        values = values.reshape(len(starts), bands, rows)
+        keys = np.broadcast_to(self._salts, (len(starts), bands))
+        for row in range(rows):  # each band's rows folded in turn, every band at once
+            keys = _mix64(keys ^ values[:, :, row])
         return [tuple(row) for row in keys.view(np.int64).tolist()]
 
-    def _word_hashes(self, data: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.uint64]]:
-        """Where each word of ``data`` begins, and its 32-bit hash (a polynomial of its bytes)."""
-        is_word = _WORD_BYTES[data]
-        starts = is_word & ~np.concatenate(([False], is_word[:-1]))
-        begins = np.flatnonzero(starts)
-        positions = np.flatnonzero(is_word)
-        if not len(begins):
-            return begins, np.zeros(0, dtype=np.uint64)
-        word_of = np.cumsum(starts[positions]) - 1
-        offset = positions - begins[word_of]
-        size = int(offset.max()) + 1
-        if len(self._powers) < size:
-            grown = np.full(max(size, 64), 31, dtype=np.uint64)
-            grown[0] = 1
-            self._powers = np.cumprod(grown, dtype=np.uint64)
-        contributions = (data[positions].astype(np.uint64) + np.uint64(1)) * self._powers[offset]
-        words = np.add.reduceat(contributions, np.searchsorted(positions, begins))
-        return begins, ((words >> np.uint64(32)) ^ words) & np.uint64(_U32)
+    def _word_hashes(self, texts: Sequence[bytes]) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+        """The 32-bit hash of every word of ``texts``, in order, and how many words each has.
+
+        A word is a run of ASCII letters, digits and ``_`` or of non-ASCII bytes (the texts are
+        normalised UTF-8), its hash a polynomial of its bytes (:func:`word_hash`): a site's
+        words repeat, so each is hashed once and remembered.
+        """
+        words = _WORDS
+        if len(words) > _WORDS_KEPT:
+            words.clear()
+        hashes = array("Q")
+        counts = np.empty(len(texts), dtype=np.int64)
+        for position, text in enumerate(texts):
+            split = text.translate(_NOT_WORD).split()
+            counts[position] = len(split)
+            hashes.extend(map(words.__getitem__, split))
+        return np.frombuffer(hashes, dtype=np.uint64), counts
 
     def _shingles(
         self, texts: Sequence[bytes]
@@ -215,12 +213,8 @@ class Sketcher:
         Shingles of stop words only are left out of a text that has others; a text of one or
         two words is one shingle.
         """
-        data = np.frombuffer(b" ".join(texts) + b" ", dtype=np.uint8)
-        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-        text_start = np.cumsum(lengths) - lengths
-        begins, words = self._word_hashes(data)
-        owner = np.searchsorted(text_start, begins, side="right") - 1
-        count = np.bincount(owner, minlength=len(texts))
+        words, count = self._word_hashes(texts)
+        owner = np.repeat(np.arange(len(texts)), count)
         long_enough = np.flatnonzero(count >= self._config.min_words)
         found = np.minimum(np.searchsorted(self._stops, words), len(self._stops) - 1)
         stop = self._stops[found] == words
@@ -249,7 +243,32 @@ class Sketcher:
         return long_enough.tolist(), folded[kept], np.cumsum(per_text) - per_text
 
 
-_WORD_BYTES = np.zeros(256, dtype=bool)
-for _byte in b"0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ":
-    _WORD_BYTES[_byte] = True
-_WORD_BYTES[0x80:] = True
+_WORD_BYTES = frozenset(b"0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") | set(
+    range(0x80, 0x100)
+)
+_NOT_WORD = bytes(b if b in _WORD_BYTES else ord(" ") for b in range(256))
+"""Every byte that is not part of a word becomes a space (non-ASCII bytes are word bytes)."""
+_WORDS_KEPT = 100_000
+"""Distinct words whose hash is remembered (one memo for the process) before it starts afresh."""
+_U64 = (1 << 64) - 1
+
+
+def word_hash(word: bytes) -> int:
+    """A word's 32-bit hash: ``sum((byte + 1) * 31 ** i)`` modulo 2**64, its halves xor-ed."""
+    value, power = 0, 1
+    for byte in word:
+        value += (byte + 1) * power
+        power = power * 31 & _U64
+    value &= _U64
+    return ((value >> 32) ^ value) & _U32
+
+
+class _WordHashes(dict[bytes, int]):
+    """Word -> :func:`word_hash`, computed on first use."""
+
+    def __missing__(self, word: bytes) -> int:
+        value = self[word] = word_hash(word)
+        return value
+
+
+_WORDS = _WordHashes()
