@@ -136,6 +136,8 @@ class Section:
     @property
     def text(self) -> str:
         """The section's body as one string: paragraphs and list items in order, one per line."""
+        if not self.lists:
+            return "\n".join(self.paragraphs)
         return "\n".join(self.lines())
 
 
