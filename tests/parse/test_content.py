@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ingest.parse.content import best_by_density, find_content, remove_page_chrome
+from ingest.parse.content import (
+    _CONTENT_HINT,
+    _HINT_WORDS,
+    _hinted,
+    best_by_density,
+    find_content,
+    remove_page_chrome,
+)
 
 PARA = "Shore crabs walk down to the lower pools, where the water stays warmer, and wait. "
 
@@ -68,3 +75,17 @@ def test_page_chrome_goes_by_tag_role_and_hidden() -> None:
     )
     remove_page_chrome(body)
     assert body.text(deep=True, separator=" ").split() == ["kept"]
+
+
+def test_every_content_hint_is_found_by_the_prefilter() -> None:
+    """Each hint of the pattern holds a prefilter word, so lexbor hands its elements over.
+
+    In any case, as class or id.
+    """
+    hints = _CONTENT_HINT.pattern.split("(?:", 2)[2].split(")")[0].split("|")
+    assert len(hints) > 10
+    for hint in hints:
+        assert any(word in hint for word in _HINT_WORDS), hint
+        for attribute in ("class", "id"):
+            body = _body(f'<div {attribute}="x {hint.upper()}"><p>{PARA}</p></div><p>{PARA}</p>')
+            assert [n.attributes.get(attribute) for n in _hinted(body)] == [f"x {hint.upper()}"]

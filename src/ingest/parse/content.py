@@ -99,9 +99,21 @@ def _is_hint(value: str) -> bool:
 _is_class_hint = functools.lru_cache(maxsize=4096)(_is_hint)
 
 
+# Every hint holds one of these words: lexbor picks the elements worth testing with the pattern.
+_HINT_WORDS = ("content", "body", "entry", "text")
+_MAY_BE_HINTED = ", ".join(
+    f'[{attribute}*="{word}" i]' for attribute in ("class", "id") for word in _HINT_WORDS
+)
+
+
 def _hinted(body: LexborNode) -> list[LexborNode]:
-    hinted = []
-    for node in body.css("[class], [id]"):
+    """Elements whose class or id names an article body, in document order."""
+    hinted: list[LexborNode] = []
+    last = None
+    for node in body.css(_MAY_BE_HINTED):
+        if node.mem_id == last:
+            continue  # lexbor gives an element once per selector of the list it matches
+        last = node.mem_id
         attrs = node.attributes
         if _is_class_hint(attrs.get("class") or "") or _is_hint(attrs.get("id") or ""):
             hinted.append(node)
