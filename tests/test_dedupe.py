@@ -331,9 +331,9 @@ def test_word_hash_is_a_polynomial_of_the_bytes():
     assert word_hash(b"a") == ord("a") + 1
     value = ((ord("a") + 1) + (ord("b") + 1) * 31) % 2**64
     assert word_hash(b"ab") == ((value >> 32) ^ value) & 0xFFFFFFFF
-    long = b"z" * 40  # wraps modulo 2**64
-    value = sum((ord("z") + 1) * 31**i for i in range(40)) % 2**64
-    assert word_hash(long) == ((value >> 32) ^ value) & 0xFFFFFFFF
+    for word in (b"z" * 20, b"z" * 40, bytes(range(256)) * 3, "漢字かな".encode() * 50):
+        value = sum((byte + 1) * 31**i for i, byte in enumerate(word)) % 2**64
+        assert word_hash(word) == ((value >> 32) ^ value) & 0xFFFFFFFF, len(word)
 
 
 @settings(max_examples=200, deadline=None)

@@ -253,14 +253,35 @@ _WORDS_KEPT = 100_000
 _U64 = (1 << 64) - 1
 
 
+_SHORT_WORD = 24
+"""Bytes up to which a word is hashed in Python; a longer one (a CJK run) in numpy."""
+
+
 def word_hash(word: bytes) -> int:
     """A word's 32-bit hash: ``sum((byte + 1) * 31 ** i)`` modulo 2**64, its halves xor-ed."""
-    value, power = 0, 1
-    for byte in word:
-        value += (byte + 1) * power
-        power = power * 31 & _U64
-    value &= _U64
+    if len(word) > _SHORT_WORD:
+        terms = (np.frombuffer(word, dtype=np.uint8).astype(np.uint64) + 1) * _powers(len(word))
+        value = int(terms.sum(dtype=np.uint64))  # numpy's uint64 wraps modulo 2**64
+    else:
+        value, power = 0, 1
+        for byte in word:
+            value += (byte + 1) * power
+            power = power * 31 & _U64
+        value &= _U64
     return ((value >> 32) ^ value) & _U32
+
+
+_POWERS = np.ones(1, dtype=np.uint64)
+
+
+def _powers(count: int) -> NDArray[np.uint64]:
+    """``31 ** i`` modulo 2**64 for ``i < count``."""
+    global _POWERS  # noqa: PLW0603  (grown on demand, never shrunk: a cache)
+    if len(_POWERS) < count:
+        grown = np.full(max(count, 2 * len(_POWERS)), 31, dtype=np.uint64)
+        grown[0] = 1
+        _POWERS = np.cumprod(grown, dtype=np.uint64)
+    return _POWERS[:count]
 
 
 class _WordHashes(dict[bytes, int]):
