@@ -265,8 +265,10 @@ async def test_lookup_asks_every_segment_up_to_the_newest(database):
             await sections.add_keys(session, [(canonical_id, [canonical_id * 10, 7])])
     async with database.session() as session:
         found = await sections.find_keys(session, [30, 7, ((2 << SEGMENT_BITS) + 1) * 10], 10)
+        oldest_two = await sections.find_keys(session, [7], 2)
     newest = (2 << SEGMENT_BITS) + 1
     assert found == {30: [3], 7: [3, (1 << SEGMENT_BITS) + 5, newest], newest * 10: [newest]}
+    assert oldest_two == {7: [3, (1 << SEGMENT_BITS) + 5]}  # the limit holds across segments
 
 
 async def test_a_batch_gives_the_event_loop_a_turn_between_articles(database, monkeypatch):
