@@ -246,6 +246,27 @@ def test_captions_are_kept_apart_in_their_place() -> None:
     assert "Akins" not in text
 
 
+def test_a_caption_nested_in_a_caption_is_kept_once() -> None:
+    """Inside a list or a table (read as a whole) as in running text: the outer caption holds it."""
+
+    def figure(subject: str) -> str:
+        return (
+            f"<figure><figcaption>{subject} <figcaption>J. Doe</figcaption></figcaption></figure>"
+        )
+
+    html = _page(
+        f"<article><h1>Terrarium</h1><p>{FILLER}</p><ul><li>Moss{figure('Moss')}</li>"
+        f"<li>Glass</li></ul><table><tr><td>Jar</td><td>{figure('A jar')}</td></tr></table>"
+        f"<p>Done.</p>{figure('The lid')}</article>"
+    )
+    (section,) = parse_article(html, URL).sections
+    assert section.captions == (
+        Caption("Moss J. Doe", 1),
+        Caption("A jar J. Doe", 1),
+        Caption("The lid J. Doe", 3),
+    )
+
+
 def test_declared_title_wins_over_a_different_h1() -> None:
     """og:title, not a display h1 with other words, is the title; the h1 still opens no section."""
     html = _page(

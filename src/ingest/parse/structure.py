@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from ingest.items import Caption, ListBlock, Section
 from ingest.parse.outline import outline_levels
 from ingest.parse.text import normalize_whitespace, repeats_title, same_words
-from ingest.parse.tree import HEADING_TAGS
+from ingest.parse.tree import HEADING_TAGS, outermost
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -234,8 +234,11 @@ def caption_text(node: LexborNode) -> str:
 
 
 def _keep_captions(node: LexborNode, builder: _SectionBuilder) -> None:
-    """Keep the captions inside a block read as a whole (a list, a table): its text skips them."""
-    for caption in node.css("figcaption"):
+    """Keep the captions inside a block read as a whole (a list, a table): its text skips them.
+
+    A caption nested in another is in the outer one's text, so only the outermost count.
+    """
+    for caption in outermost(node.css("figcaption")):
         builder.add_caption(caption_text(caption))
 
 
