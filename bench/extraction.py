@@ -7,17 +7,19 @@ Corpora (``$INGEST_CORPORA``, else ``<repo>/../shared/corpora``; scoring rules i
   mean P and mean R over pages, F1 from the two means. Our body is every section's heading,
   paragraphs and list items (headings inside the body count; the title does not).
 - ``readability-pages``: title exact-match rate (whitespace-normalised) against
-  ``expected-metadata.json``; heading P/R/F1 against ``expected.html``'s ``h2``-``h6`` texts and
-  list-item P/R/F1 against its ``li`` texts (a multiset match per page, mean P and mean R over
-  pages, F1 from the means, 1.0 when both sides are empty), and the same pooled: matches,
-  expected and predicted strings summed over all pages before dividing, so a page with many
-  headings weighs more; body F1 over all text with the Zyte metric: ours is the body and the
-  figure captions ingest keeps apart (Readability keeps them in the text; the Zyte bodies leave
-  them out, so there ours is the body alone), and the same without captions is printed too.
-  ``expected.html`` is read
-  as laid out: block edges and ``<br>`` are spaces, inline elements join their neighbours. An
-  item's text is its own text without its nested lists (ingest flattens nested lists;
-  trafilatura's and Readability's items are read the same way).
+  ``expected-metadata.json``, and the same against that title without a last part that is the
+  page's own ``siteName`` there ("How to Build a Terrarium | eHow" with siteName "eHow"):
+  Readability keeps the site's name, a title here must not; heading P/R/F1 against
+  ``expected.html``'s ``h2``-``h6`` texts and list-item P/R/F1 against its ``li`` texts (a
+  multiset match per page, mean P and mean R over pages, F1 from the means, 1.0 when both sides
+  are empty), and the same pooled: matches, expected and predicted strings summed over all pages
+  before dividing, so a page with many headings weighs more; body F1 over all text with the Zyte
+  metric: ours is the body and the figure captions ingest keeps apart (Readability keeps them in
+  the text; the Zyte bodies leave them out, so there ours is the body alone), and the same
+  without captions is printed too. ``expected.html`` is read as laid out: block edges and
+  ``<br>`` are spaces, inline elements join their neighbours. An item's text is its own text
+  without its nested lists (ingest flattens nested lists; trafilatura's and Readability's items
+  are read the same way).
 
 trafilatura runs in the same process on the same bytes. For the Zyte body it gets its plain
 ``extract(html)`` (text output, default settings: how the published table ran it); for the
@@ -132,6 +134,8 @@ class Page:
     html: bytes
     body: str
     title: str = ""
+    title_without_site: str = ""
+    """``title`` without a last part that is the page's own site name, if any."""
     headings: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
 
@@ -156,6 +160,7 @@ class Tally:
     body: list[tuple[float, float]] = field(default_factory=list)
     body_without_captions: list[tuple[float, float]] = field(default_factory=list)
     titles: list[bool] = field(default_factory=list)
+    titles_without_site: list[bool] = field(default_factory=list)
     headings: list[tuple[float, float]] = field(default_factory=list)
     items: list[tuple[float, float]] = field(default_factory=list)
     heading_counts: list[tuple[int, int, int]] = field(default_factory=list)
@@ -252,12 +257,26 @@ def load_zyte(root: Path) -> list[Page]:
     ]
 
 
+_SITE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ")
+
+
+def without_site_name(title: str, site: str) -> str:
+    """``title`` without its last separated part when that part is ``site`` (case aside)."""
+    site = site.strip().casefold()
+    for sep in _SITE_SEPARATORS if site else ():
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip() and tail.strip().casefold() == site:
+            return head.strip()
+    return title
+
+
 def load_readability(root: Path) -> list[Page]:
     """The readability pages with title, headings, list items and body text expected."""
     folder = root / "readability-pages"
     pages = []
     for path in sorted(folder.glob("*/source.html")) if folder.is_dir() else []:
         meta = json.loads((path.parent / "expected-metadata.json").read_text(encoding="utf-8"))
+        title = normalize_whitespace(meta.get("title") or "")
         tree = LexborHTMLParser((path.parent / "expected.html").read_text(encoding="utf-8"))
         root_node = tree.body or tree.root
         assert root_node is not None
@@ -268,7 +287,8 @@ def load_readability(root: Path) -> list[Page]:
                 READABILITY_URL,
                 path.read_bytes(),
                 _own_text(root_node, frozenset()),
-                title=normalize_whitespace(meta.get("title") or ""),
+                title=title,
+                title_without_site=without_site_name(title, meta.get("siteName") or ""),
                 headings=tuple(
                     text
                     for node in root_node.css("h2, h3, h4, h5, h6")
@@ -364,6 +384,7 @@ def run(system: Callable[[Page], Output], pages: list[Page]) -> tuple[Tally, lis
         if page.corpus == "readability":
             tally.body_without_captions.append(shingle_scores(page.body, out.body))
             tally.titles.append(out.title == page.title)
+            tally.titles_without_site.append(out.title == page.title_without_site)
             tally.headings.append(match_scores(page.headings, out.headings))
             tally.items.append(match_scores(page.items, out.items))
             tally.heading_counts.append(match_counts(page.headings, out.headings))
@@ -409,6 +430,9 @@ def _metrics(ours: Tally) -> list[tuple[str, Callable[[Tally], float]]]:
                 metrics.append((f"{label} {part}, pooled", partial(_pooled_metric, attr, i)))
     if ours.titles:
         metrics.append(("title exact", lambda t: statistics.fmean(t.titles)))
+        metrics.append(
+            ("title exact, site name off", lambda t: statistics.fmean(t.titles_without_site))
+        )
     return metrics
 
 

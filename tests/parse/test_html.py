@@ -167,6 +167,29 @@ def test_title_falls_back_to_metadata_without_h1() -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (f"<article><p>{FILLER}</p></article>", "Tide pools at dawn - Jane Roe"),
+        (f"<article><h1>Tide pools at dawn</h1><p>{FILLER}</p></article>", "Tide pools at dawn"),
+    ],
+)
+def test_json_ld_headline_loses_a_site_name_suffix_too(body: str, title: str) -> None:
+    """A headline "X - Author - Site" loses the named site; the rest only where an h1 says X."""
+    head = (
+        '<script type="application/ld+json">{"headline":"Tide pools at dawn - Jane Roe - Glow"}'
+        "</script><meta property='og:site_name' content='Glow'>"
+    )
+    assert parse_article(_page(body, head), URL).title == title
+
+
+def test_an_underscore_joins_a_title_to_its_section_and_site() -> None:
+    """Chinese portals write "标题_频道_网站" in <title>: the h1 confirms what the title is."""
+    head = "<title>DeepMind新电脑已可利用记忆自学_科技_腾讯网</title>"
+    body = f"<article><h1>DeepMind新电脑已可利用记忆自学</h1><p>{FILLER}</p></article>"
+    assert parse_article(_page(body, head), URL).title == "DeepMind新电脑已可利用记忆自学"
+
+
+@pytest.mark.parametrize(
     "head",
     [
         (

@@ -7,15 +7,15 @@ Read before anything is removed. Authors, dates and the site name come from JSON
 date; dates are ISO 8601 as the page states them (kept only when they parse as such). The
 canonical URL is ``<link rel=canonical>`` (else ``og:url``), resolved against the page URL.
 
-The title is the one the page declares: JSON-LD ``headline`` (as written: it names the
-article, not the page), else Dublin Core's ``DC.title``/``dcterms.title``, else
-``og:title``/``twitter:title``, else ``<title>``; the last three lose
-a site-name suffix (:func:`ingest.parse.text.strip_site_name`: the site's name or domain, or
-any short last part when an ``<h1>`` of the content holds exactly what stays; an h1 outside
-the content is often the site's logo). A title that was cut is spelled as the h1 with the same
-words spells it (the h1 keeps the punctuation a ``<title>`` drops). Stray end quotes go. A page
-declaring no title, or only the site's name, takes its content's first h1. The h1 carrying
-the title (the content's first, else one agreeing with the title) opens no section.
+The title is the one the page declares: JSON-LD ``headline``, else Dublin Core's
+``DC.title``/``dcterms.title``, else ``og:title``/``twitter:title``, else ``<title>``; each
+loses a site-name suffix (headlines carry one too: "Title - Author - Medium")
+(:func:`ingest.parse.text.strip_site_name`: the site's name or domain, or any short last part
+when an ``<h1>`` of the content holds exactly what stays; an h1 outside the content is often the
+site's logo). A title that was cut is spelled as the h1 with the same words spells it (the h1
+keeps the punctuation a ``<title>`` drops). Stray end quotes go. A page declaring no title, or
+only the site's name, takes its content's first h1. The h1 carrying the title (the content's
+first, else one agreeing with the title) opens no section.
 """
 
 from __future__ import annotations
@@ -277,10 +277,7 @@ def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
 
 def declared_title(meta: PageMetadata, confirmed: tuple[str, ...] = ()) -> tuple[str, bool]:
     """The title the page declares, cleaned, and whether a site-name part was cut from it."""
-    headline = normalize_whitespace(meta.headline)
-    if headline:
-        return strip_unmatched_quotes(headline), False
-    for raw in (meta.dc_title, meta.og_title, meta.title):
+    for raw in (meta.headline, meta.dc_title, meta.og_title, meta.title):
         title = normalize_whitespace(raw)
         if title:
             stripped = strip_site_name(title, (*meta.site_names, *meta.host_names), confirmed)

@@ -32,8 +32,19 @@ _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")  # as _has_invisible tests
 _DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u300c\u300d')
 _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u2039\u203a")
 
-# Separators sites put between an article title and their own name in <title>.
-_TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ", " \u00bb ", " / ")
+# Separators sites put between an article title and their own name in <title> (Chinese
+# portals join their parts with a bare "_": "标题_科技_腾讯网").
+_TITLE_SEPARATORS = (
+    " | ",
+    " - ",
+    " \u2013 ",
+    " \u2014 ",
+    " \u00b7 ",
+    " :: ",
+    " \u00bb ",
+    " / ",
+    "_",
+)
 # A trailing <title> part longer than this many words is not taken for a site name.
 _MAX_SITE_NAME_WORDS = 4
 # At most this many separated parts are taken off the end of a title ("X | Section | Site").
