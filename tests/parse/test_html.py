@@ -336,6 +336,32 @@ def test_a_logo_h1_outside_the_content_confirms_no_cut() -> None:
 
 
 @pytest.mark.parametrize(
+    ("h1", "title", "expected"),
+    [
+        (
+            "A post about tide pools",
+            "A post about tide pools _Science _Portal",
+            "A post about tide pools",
+        ),
+        (
+            "Tide",
+            "Tide - Pools Weekly",
+            "Tide - Pools Weekly",
+        ),  # a logo: "Tide" is the shorter part
+    ],
+)
+def test_an_h1_outside_the_content_confirms_a_cut_that_keeps_the_longer_part(
+    h1: str, title: str, expected: str
+) -> None:
+    """Portals put the headline's h1 above the content: it confirms a cut when it is the title.
+
+    A site's logo h1 equal to the first part confirms no cut: that part is shorter than the rest.
+    """
+    body = f"<header><h1>{h1}</h1></header><article><p>{FILLER}</p></article>"
+    assert parse_article(_page(body, f"<title>{title}</title>"), URL).title == expected
+
+
+@pytest.mark.parametrize(
     ("title", "logo_href", "expected"),
     [
         (

@@ -11,11 +11,12 @@ The title is the one the page declares: JSON-LD ``headline``, else Dublin Core's
 ``DC.title``/``dcterms.title``, else ``og:title``/``twitter:title``, else ``<title>``; each
 loses a site-name suffix (headlines carry one too: "Title - Author - Medium")
 (:func:`ingest.parse.text.strip_site_name`: the site's name or domain, or any short last part
-when an ``<h1>`` of the content holds exactly what stays; an h1 outside the content is often the
-site's logo). A title that was cut is spelled as the h1 with the same words spells it (the h1
-keeps the punctuation a ``<title>`` drops). Stray end quotes go. A page declaring no title, or
-only the site's name, takes its content's first h1. The h1 carrying the title (the content's
-first, else one agreeing with the title) opens no section.
+when an ``<h1>`` of the content holds exactly what stays, or another h1 does and what stays is
+the longer part: an h1 outside the content is often the site's logo). A title that was cut is
+spelled as the h1 with the same words spells it (the h1 keeps the punctuation a ``<title>``
+drops). Stray end quotes go. A page declaring no title, or only the site's name, takes its
+content's first h1. The h1 carrying the title (the content's first, else one agreeing with the
+title) opens no section.
 """
 
 from __future__ import annotations
@@ -275,12 +276,19 @@ def read_metadata(tree: LexborHTMLParser, url: str = "") -> PageMetadata:
     )
 
 
-def declared_title(meta: PageMetadata, confirmed: tuple[str, ...] = ()) -> tuple[str, bool]:
-    """The title the page declares, cleaned, and whether a site-name part was cut from it."""
+def declared_title(
+    meta: PageMetadata, confirmed: tuple[str, ...] = (), elsewhere: tuple[str, ...] = ()
+) -> tuple[str, bool]:
+    """The title the page declares, cleaned, and whether a site-name part was cut from it.
+
+    ``confirmed`` and ``elsewhere``: the h1 texts inside and outside the content
+    (:func:`ingest.parse.text.strip_site_name`).
+    """
     for raw in (meta.headline, meta.dc_title, meta.og_title, meta.title):
         title = normalize_whitespace(raw)
         if title:
-            stripped = strip_site_name(title, (*meta.site_names, *meta.host_names), confirmed)
+            names = (*meta.site_names, *meta.host_names)
+            stripped = strip_site_name(title, names, confirmed, elsewhere)
             return strip_unmatched_quotes(stripped), stripped != title
     return "", False
 
@@ -296,7 +304,11 @@ def pick_title(
         for h1 in [*in_content, *body.css("h1")]
     ]
     h1s = [(h1, text) for h1, text in h1s if text]
-    title, cut = declared_title(meta, tuple(text for h1, text in h1s if h1.mem_id in ids))
+    title, cut = declared_title(
+        meta,
+        tuple(text for h1, text in h1s if h1.mem_id in ids),
+        tuple(text for h1, text in h1s if h1.mem_id not in ids),
+    )
     carrier = next(
         (h1 for h1, text in h1s if h1.mem_id in ids or (title and titles_agree(text, title))),
         None,

@@ -178,26 +178,34 @@ def _strip_named(title: str, names: set[str]) -> str:
 
 
 def strip_site_name(
-    title: str, site_names: tuple[str, ...] = (), confirmed: tuple[str, ...] = ()
+    title: str,
+    site_names: tuple[str, ...] = (),
+    confirmed: tuple[str, ...] = (),
+    elsewhere: tuple[str, ...] = (),
 ) -> str:
     """Remove a ``" | Site"``/``" - Site"`` suffix (or ``"Site | "`` prefix) from a page title.
 
     A named site (``og:site_name``, the publisher, the domain) is removed wherever it sits at
     either end; names compare without case, punctuation or spaces, so "The Verge" is the site
     of ``theverge.com`` and "TMZ.com" of ``tmz.com``. Any other short last part (at most four
-    words a part) goes only when the page confirms what stays: ``confirmed`` (the page's
-    ``<h1>`` texts) holds the same words (a first part is never cut so: an h1 equal to it is a
-    site logo, not the title). So ``"How it works - Acme Blog"`` with an h1 "How it works"
-    gives ``"How it works"``, and ``"Python - a language"`` or ``"Essay - Jane Q. Writer"``
-    without such an h1 stay whole.
+    words a part) goes only when the page confirms what stays: ``confirmed`` (the ``<h1>``
+    texts of the content) holds the same words, or ``elsewhere`` (the page's other h1s, which
+    may be a logo) does and what stays is the longer part (a first part is never cut so: an
+    h1 equal to it is a site logo, not the title). So ``"How it works - Acme Blog"`` with an
+    h1 "How it works" gives ``"How it works"``, and ``"Python - a language"`` or ``"Essay -
+    Jane Q. Writer"`` without such an h1 stay whole.
     """
     names = {_squash(name) for name in site_names if _squash(name)}
     title = _strip_named(title, names)
-    folded_confirmed = {_fold(text) for text in confirmed if _fold(text)}
-    if not folded_confirmed or _fold(title) in folded_confirmed:
+    inside = {_fold(text) for text in confirmed if _fold(text)}
+    outside = {_fold(text) for text in elsewhere if _fold(text)} - inside
+    if not (inside or outside) or _fold(title) in inside | outside:
         return title
     for head, tail in _cuts(title):
-        if head and tail and _fold(head) in folded_confirmed and _short(tail):
+        if not (head and tail and _short(tail)):
+            continue
+        folded = _fold(head)
+        if folded in inside or (folded in outside and len(folded) > len(_fold(tail))):
             return head
     return title
 
