@@ -262,13 +262,18 @@ _SITE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ")
 
 
 def without_site_name(title: str, *names: str) -> str:
-    """``title`` without last separated parts that are one of ``names`` (case aside)."""
+    """``title`` without last separated parts that are one of ``names`` (case aside).
+
+    Written apart from ingest's own title rules, so the truth is not cut by the code it scores.
+    """
     folded = {normalize_whitespace(name).casefold() for name in names} - {""}
-    for _ in names:
-        for sep in _SITE_SEPARATORS if folded else ():
+    cut = True
+    while cut:
+        cut = False
+        for sep in _SITE_SEPARATORS:
             head, found, tail = title.rpartition(sep)
             if found and head.strip() and normalize_whitespace(tail).casefold() in folded:
-                title = head.strip()
+                title, cut = head.strip(), True
                 break
     return title
 

@@ -198,7 +198,7 @@ def strip_site_name(
     names = {_squash(name) for name in site_names if _squash(name)}
     title = _strip_named(title, names)
     inside = {_fold(text) for text in confirmed if _fold(text)}
-    outside = {_fold(text) for text in elsewhere if _fold(text)} - inside
+    outside = {_fold(text) for text in elsewhere if _fold(text)}
     if not (inside or outside) or _fold(title) in inside | outside:
         return title
     for head, tail in _cuts(title):
