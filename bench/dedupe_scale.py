@@ -193,7 +193,9 @@ async def load(database: Database, n: int, batch: int) -> dict[str, float]:
     }
 
 
-def floor(path: Path, n: int, batch: int, cache_mib: int = 0) -> dict[str, float]:
+def floor(
+    path: Path, n: int, batch: int, cache_mib: int = 0, *, id_index: bool = True
+) -> dict[str, float]:
     """What SQLite alone takes for the rows and lookups of n sections: no Python of ingest.
 
     The same schema (migrated by Alembic) and pragmas (and a page cache of ``cache_mib`` MiB
@@ -208,6 +210,8 @@ def floor(path: Path, n: int, batch: int, cache_mib: int = 0) -> dict[str, float
         connection.execute(f"PRAGMA {pragma}")
     if cache_mib:
         connection.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
+    if not id_index:  # what the keys cost without the index that removing a section's keys uses
+        connection.execute("DROP INDEX ix_section_bands_canonical_id")
     connection.execute("INSERT INTO sites (name, url, created_at) VALUES ('f', 'u', '2026-01-01')")
     site = connection.execute("SELECT max(id) FROM sites").fetchone()[0]
     rng = random.Random(3)
@@ -367,6 +371,11 @@ async def main() -> None:
         help="page cache of the --floor connection in MiB (default: SQLite's own, 2 MiB)",
     )
     parser.add_argument(
+        "--floor-without-id-index",
+        action="store_true",
+        help="drop the index on the keys' canonical id for the --floor run (what it costs)",
+    )
+    parser.add_argument(
         "--python-alone",
         action="store_true",
         help="also time ingest's keys, candidates and rule with no database (the other ceiling)",
@@ -381,7 +390,13 @@ async def main() -> None:
             database = Database.from_url(f"sqlite+aiosqlite:///{path}")
             await database.upgrade()
             await database.dispose()
-            alone = floor(path, args.sections, args.batch, args.floor_cache)
+            alone = floor(
+                path,
+                args.sections,
+                args.batch,
+                args.floor_cache,
+                id_index=not args.floor_without_id_index,
+            )
         if args.db in {"sqlite", "both"}:
             database = Database.from_url(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
             try:
@@ -416,6 +431,7 @@ async def main() -> None:
         print(
             "SQLite alone, same rows and lookups through the stdlib driver"
             + (f" ({args.floor_cache} MiB page cache)" if args.floor_cache else "")
+            + (" without the keys' canonical-id index" if args.floor_without_id_index else "")
             + f": {alone['rate']:,.0f}"
             f" sections/s ({alone['seconds']:.1f} s: "
             + ", ".join(f"{part} {alone[part]:.1f}" for part in FLOOR_PARTS)
